@@ -1,0 +1,51 @@
+# The two commands: `make test` and `make demo` (plus `make bench`).
+# Each works on a fresh Debian/Ubuntu machine as root: it installs what it needs into .venv.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# torch is pinned here, installed before anything that depends on it: a looser
+# spec can pull a multi-GB CUDA build (see DEVELOPERS.md).
+TORCH_SPEC ?= torch==2.13.0
+EXTRAS ?= edge,hub,train,dev
+
+.PHONY: help venv system-deps lint typecheck unit test demo bench clean
+
+help:
+	@echo "make test   - install everything and run lint, type checks and the whole suite"
+	@echo "make demo   - run the system on embedded defaults"
+	@echo "make bench  - run the benchmarks (prints a table, writes bench/results/*.json)"
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q "$(TORCH_SPEC)"
+	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest -q
+
+test: system-deps venv lint typecheck unit
+
+demo: venv
+	$(BIN)/python -m pm25.demo
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""The cloud hub: MQTT ingest, series store, fleet registry, REST API, console and rollouts."""

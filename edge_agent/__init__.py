@@ -1,0 +1,1 @@
+"""The camera unit: capture, quality gate, on-device inference, durable outbox, MQTT uplink."""

@@ -1,0 +1,1 @@
+"""The training side: datasets, model, training, evaluation, export, quantization and release."""
