@@ -59,7 +59,11 @@ class _Strict(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as e:
-            raise PreprocessError(f"invalid {type(self).__name__}: {e}") from e
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '(model)'}: {err['msg']}"
+                for err in e.errors()
+            )
+            raise PreprocessError(f"invalid {type(self).__name__}: {problems}") from e
 
 
 class Roi(_Strict):
