@@ -1,0 +1,1 @@
+"""The scene simulator's parts; import the public API from :mod:`pm25.scene`."""
