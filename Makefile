@@ -42,7 +42,7 @@ unit: venv
 test: system-deps venv lint typecheck unit
 
 demo: venv
-	$(BIN)/python -m pm25.demo
+	$(BIN)/python scripts/demo.py
 
 bench: venv
 	$(BIN)/python -m bench
