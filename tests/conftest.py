@@ -26,3 +26,35 @@ def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
     )
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def _migrated_postgres() -> Iterator[str]:
+    """One migrated registry database on the real PostgreSQL for the whole session."""
+    from cloud_hub.registry import Registry
+    from tests.support import postgres
+
+    url = postgres.create_database()
+    Registry.open(url).close()
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty registry: a fresh SQLite file, or the session's PostgreSQL database
+    with every table emptied. Tests taking it run once on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.db'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    from cloud_hub.registry.models import Base
+
+    url: str = request.getfixturevalue("_migrated_postgres")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield url

@@ -1,0 +1,113 @@
+"""The composition root: builds the hub's parts in flow order and stops them in reverse.
+
+registry (migrated) → series store → ingest worker (only when enabled) → auth → API routes.
+Nothing else wires collaborators; each part gets only its settings section.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Gauge
+
+from cloud_hub.api import errors as api_errors
+from cloud_hub.api.routes import auth, devices, fleet, ops, readings, users
+from cloud_hub.auth import AuthService
+from cloud_hub.errors import StoreUnavailable
+from cloud_hub.hub import Hub
+from cloud_hub.ingest.metrics import IngestMetrics
+from cloud_hub.ingest.worker import IngestWorker
+from cloud_hub.mqtt_client import MqttSettings, publish_once
+from cloud_hub.registry import Registry
+from cloud_hub.registry.directory import RegistryDirectory
+from cloud_hub.series.sqlite import SqliteSeriesStore
+from cloud_hub.settings import HubSettings
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def make_publisher(settings: MqttSettings) -> Callable[..., None]:
+    """Publish one message per call (commands are rare); broker trouble is StoreUnavailable."""
+
+    def publish(topic: str, payload: bytes, *, retain: bool = False) -> None:
+        client_id = f"cloud-hub-pub-{secrets.token_hex(4)}"
+        try:
+            publish_once(settings, client_id, topic, payload, retain=retain)
+        except (OSError, TimeoutError) as e:
+            raise StoreUnavailable(f"broker unreachable, command not sent: {e}") from e
+
+    return publish
+
+
+def build_hub(settings: HubSettings) -> tuple[Hub, IngestWorker | None]:
+    registry = Registry.open(settings.registry_url, echo=settings.registry.echo_sql)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    series = SqliteSeriesStore(settings.data_dir / "series.db")
+    metrics = CollectorRegistry()
+    ingest_metrics = IngestMetrics(metrics)
+    worker: IngestWorker | None = None
+    checks: dict[str, Callable[[], None]] = {}
+    if settings.ingest.enabled:
+        worker = IngestWorker(
+            settings.mqtt,
+            settings.ingest,
+            series,
+            RegistryDirectory(registry),
+            metrics=ingest_metrics,
+        )
+        checks["broker"] = _connected_check(worker)
+    auth_service = AuthService(registry, settings.auth)
+    auth_service.bootstrap_admin()
+    gauge = Gauge("hub_devices", "Devices by health.", ["state"], registry=metrics)
+    hub = Hub(
+        settings=settings,
+        registry=registry,
+        series=series,
+        auth=auth_service,
+        publish=make_publisher(settings.mqtt),
+        metrics=metrics,
+        devices_gauge=gauge,
+        checks=checks,
+    )
+    return hub, worker
+
+
+def _connected_check(worker: IngestWorker) -> Callable[[], None]:
+    def check() -> None:
+        if not worker.connected:
+            raise StoreUnavailable("ingest is not connected to the broker")
+
+    return check
+
+
+def create_app(settings: HubSettings | None = None) -> FastAPI:
+    """The hub as an ASGI app; with no settings, development defaults (see HubSettings)."""
+    settings = settings or HubSettings()
+    hub, worker = build_hub(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if worker is not None:
+            worker.start()
+        log.info("hub started", extra={"ingest": worker is not None})
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            hub.series.close() if isinstance(hub.series, SqliteSeriesStore) else None
+            hub.registry.close()
+            log.info("hub stopped")
+
+    app = FastAPI(title="2.5Vision Edge cloud hub", version="1", lifespan=lifespan)
+    app.state.hub = hub
+    api_errors.install(app)
+    app.include_router(ops.router)
+    for module in (auth, users, devices, readings, fleet):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,33 @@
+"""The hub's running parts, built by the composition root and handed to the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from prometheus_client import CollectorRegistry, Gauge
+
+from cloud_hub.auth import AuthService
+from cloud_hub.registry import Registry
+from cloud_hub.series import SeriesStore
+from cloud_hub.settings import HubSettings
+
+
+class Publisher(Protocol):
+    """Sends one MQTT message and returns once the broker has it (raises StoreUnavailable)."""
+
+    def __call__(self, topic: str, payload: bytes, *, retain: bool = False) -> None: ...
+
+
+@dataclass
+class Hub:
+    settings: HubSettings
+    registry: Registry
+    series: SeriesStore
+    auth: AuthService
+    publish: Publisher
+    metrics: CollectorRegistry
+    devices_gauge: Gauge
+    # Extra readiness checks by name (the broker, when ingest runs): raise when not ready.
+    checks: dict[str, Callable[[], None]] = field(default_factory=dict)
