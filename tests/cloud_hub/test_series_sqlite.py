@@ -132,3 +132,13 @@ def test_survives_reopen_and_concurrent_readers(tmp_path: Path) -> None:
     assert all(c in (100, 101) for c in counts) and len(counts) == 4
     again.ping()
     again.close()
+
+
+def test_factory_opens_sqlite_under_data_dir_by_default(tmp_path: Path) -> None:
+    from cloud_hub.series.factory import open_series_store
+    from cloud_hub.series.settings import SeriesSettings
+
+    store = open_series_store(SeriesSettings(), tmp_path / "data")
+    assert isinstance(store, SqliteSeriesStore)
+    assert (tmp_path / "data" / "series.db").exists()
+    store.close()
