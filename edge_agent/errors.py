@@ -15,3 +15,7 @@ class ModelLoadError(EdgeAgentError):
 
 class ConfigError(EdgeAgentError, ValueError):
     """A configuration that is invalid or asks for something this unit does not have."""
+
+
+class InferenceError(EdgeAgentError):
+    """The runtime failed on one frame: that frame is lost, the agent carries on."""

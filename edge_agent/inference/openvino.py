@@ -1,0 +1,47 @@
+"""OpenVINO backend; this module is imported only when OpenVINO is installed and chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import openvino as ov
+
+from edge_agent.errors import InferenceError, ModelLoadError
+from edge_agent.inference.base import Tensor
+
+
+def openvino_devices() -> tuple[str, ...]:
+    """Devices OpenVINO can use here, e.g. ('CPU', 'GPU')."""
+    return tuple(ov.Core().available_devices)
+
+
+class OpenVinoBackend:
+    """A compiled OpenVINO model; GPU if present, else CPU."""
+
+    name = "openvino"
+
+    def __init__(self, path: Path, threads: int = 1) -> None:
+        core = ov.Core()
+        device = "GPU" if "GPU" in core.available_devices else "CPU"
+        config = {"INFERENCE_NUM_THREADS": threads} if device == "CPU" else {}
+        try:
+            compiled = core.compile_model(core.read_model(str(path)), device, config)
+        except Exception as e:  # OpenVINO raises RuntimeError subclasses of its own
+            raise ModelLoadError(f"{path}: openvino cannot load the model: {e}") from e
+        self._request = compiled.create_infer_request()
+        self._outputs = [o.get_any_name() for o in compiled.outputs]
+        self._device = device
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        return (self._device,)
+
+    def run(self, inputs: Mapping[str, Tensor]) -> dict[str, Tensor]:
+        try:
+            result = self._request.infer(dict(inputs))
+        except Exception as e:
+            raise InferenceError(f"openvino run failed: {e}") from e
+        values = list(result.values())
+        return {n: np.asarray(v, np.float32) for n, v in zip(self._outputs, values, strict=True)}
