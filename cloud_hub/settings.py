@@ -81,6 +81,11 @@ class SeriesSettings(Section):
     )
 
 
+class HttpSettings(Section):
+    host: str = Field(default="127.0.0.1", description="Address the REST API listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port of the REST API.")
+
+
 class HubSettings(BaseSettings):
     """Everything the hub needs; see docs/configuration.md for each field."""
 
@@ -96,6 +101,7 @@ class HubSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Level of the JSON logs."
     )
+    http: HttpSettings = Field(default_factory=HttpSettings, description="HTTP listener.")
     registry: RegistrySettings = Field(default_factory=RegistrySettings, description="Registry.")
     series: SeriesSettings = Field(default_factory=SeriesSettings, description="Series store.")
     mqtt: MqttSettings = Field(default_factory=MqttSettings, description="Broker connection.")

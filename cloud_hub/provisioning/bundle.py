@@ -18,17 +18,15 @@ def device_bundle(
     data_dir: str = "/var/lib/pm25-edge",
 ) -> dict[str, Any]:
     """The fields the edge agent needs to reach the hub as ``device_id``."""
-    return {
-        "device_id": device_id,
-        "data_dir": data_dir,
-        "mqtt": {
-            "host": public_host or broker.host,
-            "port": broker.port,
-            "username": device_id,
-            "password": password,
-            "tls": broker.tls,
-        },
+    mqtt: dict[str, Any] = {
+        "host": public_host or broker.host,
+        "port": broker.port,
+        "username": device_id,
+        "password": password,
     }
+    if broker.tls:  # the agent verifies the broker against the system CAs unless told otherwise
+        mqtt["tls"] = {"verify": True}
+    return {"device_id": device_id, "data_dir": data_dir, "mqtt": mqtt}
 
 
 def bundle_yaml(bundle: dict[str, Any]) -> str:
