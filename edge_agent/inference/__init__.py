@@ -1,0 +1,1 @@
+"""On-device inference: one small Backend interface, one file per runtime, the Estimator."""
