@@ -19,3 +19,11 @@ class ConfigError(EdgeAgentError, ValueError):
 
 class InferenceError(EdgeAgentError):
     """The runtime failed on one frame: that frame is lost, the agent carries on."""
+
+
+class ConfigFieldError(ConfigError):
+    """A configuration that fails validation; ``problems`` names each bad field and why."""
+
+    def __init__(self, source: str, problems: str) -> None:
+        super().__init__(f"invalid configuration in {source}: {problems}")
+        self.problems = problems

@@ -116,8 +116,10 @@ class MqttLink:
             deadline = self._mono() + timeout_s
             while not info.is_published() and self._mono() < deadline and self.connected:
                 client.loop(0.05)
+            self.state = "disconnected"
             client.disconnect()
             client.loop(0.05)
+        self.state = "disconnected"
         self._drop_client()
 
     # -- connection handling -----------------------------------------------------------------

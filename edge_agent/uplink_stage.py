@@ -45,9 +45,10 @@ class UplinkStage:
         health: Callable[[], Heartbeat] | None = None,
         commands: CommandSink | None = None,
         flush_s: float = 5.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.device_id = device_id
-        self.sync = OutboxSync(device_id, outbox, uplink, self._publish)
+        self.sync = OutboxSync(device_id, outbox, uplink, self._publish, clock=clock)
         self.link = MqttLink(device_id, mqtt, agent_version, self)
         self._health = health
         self._commands = commands
