@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Gauge
 
 from cloud_hub.api import errors as api_errors
-from cloud_hub.api.routes import auth, devices, fleet, ops, readings, users
+from cloud_hub.api.routes import analytics, auth, devices, fleet, monitors, ops, readings, users
 from cloud_hub.auth import AuthService
 from cloud_hub.errors import StoreUnavailable
 from cloud_hub.hub import Hub
@@ -108,6 +108,6 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     app.state.hub = hub
     api_errors.install(app)
     app.include_router(ops.router)
-    for module in (auth, users, devices, readings, fleet):
+    for module in (auth, users, devices, readings, fleet, analytics, monitors):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
