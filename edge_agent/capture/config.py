@@ -44,6 +44,10 @@ class OpenCvSource(_Section):
         0, description="Camera index (0, 1, ...), stream URL (rtsp://...) or video file path."
     )
     loop: bool = Field(False, description="Restart a video file at its end (demos, tests).")
+    api: Literal["auto", "gstreamer", "ffmpeg", "v4l2"] = Field(
+        "auto",
+        description="OpenCV capture API; 'gstreamer' for a pipeline string (Jetson CSI cameras).",
+    )
     width: int | None = Field(None, ge=16, description="Requested capture width (cameras).")
     height: int | None = Field(None, ge=16, description="Requested capture height (cameras).")
 

@@ -12,6 +12,13 @@ from edge_agent.capture.base import Frame
 from edge_agent.capture.config import OpenCvSource
 from edge_agent.errors import CameraError
 
+_APIS = {
+    "auto": cv2.CAP_ANY,
+    "gstreamer": cv2.CAP_GSTREAMER,
+    "ffmpeg": cv2.CAP_FFMPEG,
+    "v4l2": cv2.CAP_V4L2,
+}
+
 
 class OpenCvCamera:
     """One VideoCapture; a failed grab is a CameraError (the supervisor reopens)."""
@@ -22,7 +29,7 @@ class OpenCvCamera:
 
     def open(self) -> None:
         self.close()
-        cap = cv2.VideoCapture(self.config.device)
+        cap = cv2.VideoCapture(self.config.device, _APIS[self.config.api])
         if not cap.isOpened():
             cap.release()
             raise CameraError(f"{self.describe()}: cannot open")
