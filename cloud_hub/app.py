@@ -14,8 +14,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Gauge
 
+from cloud_hub.alerts import AlertEvaluator
 from cloud_hub.api import errors as api_errors
-from cloud_hub.api.routes import analytics, auth, devices, fleet, monitors, ops, readings, users
+from cloud_hub.api.routes import (
+    alerts,
+    analytics,
+    auth,
+    devices,
+    fleet,
+    monitors,
+    ops,
+    readings,
+    users,
+)
 from cloud_hub.auth import AuthService
 from cloud_hub.errors import StoreUnavailable
 from cloud_hub.hub import Hub
@@ -89,15 +100,24 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     """The hub as an ASGI app; with no settings, development defaults (see HubSettings)."""
     settings = settings or HubSettings()
     hub, worker = build_hub(settings)
+    evaluator = (
+        AlertEvaluator(hub.registry, hub.series, hub.publish, settings.alerts)
+        if settings.alerts.enabled
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if worker is not None:
             worker.start()
+        if evaluator is not None:
+            evaluator.start()
         log.info("hub started", extra={"ingest": worker is not None})
         try:
             yield
         finally:
+            if evaluator is not None:
+                evaluator.stop()
             if worker is not None:
                 worker.stop()
             hub.series.close() if isinstance(hub.series, SqliteSeriesStore) else None
@@ -108,6 +128,6 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     app.state.hub = hub
     api_errors.install(app)
     app.include_router(ops.router)
-    for module in (auth, users, devices, readings, fleet, analytics, monitors):
+    for module in (auth, users, devices, readings, fleet, analytics, monitors, alerts):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

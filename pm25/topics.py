@@ -24,6 +24,7 @@ __all__ = [
     "Kind",
     "TopicSpec",
     "ack",
+    "alert",
     "all_devices",
     "cmd",
     "heartbeat",
@@ -120,6 +121,11 @@ def ack(device_id: str) -> str:
 def sample(device_id: str) -> str:
     """Device to cloud: a region-of-interest JPEG asked for by ``capture_sample`` (``Sample``)."""
     return topic(device_id, Kind.SAMPLE)
+
+
+def alert(device_id: str) -> str:
+    """Hub to consumers: an alert fired or resolved for ``device_id`` (not a device topic)."""
+    return f"{PREFIX}/{validate_device_id(device_id)}/alert"
 
 
 def all_devices(kind: Kind | str) -> str:

@@ -1,0 +1,138 @@
+"""The periodic alert evaluator: rules × devices → fire new alerts, resolve cleared ones, notify.
+
+One round (:meth:`AlertEvaluator.run_once`) reads rules and device state from the registry and
+recent readings from the series store, applies the pure :func:`rules.evaluate`, and records the
+changes. The thread loop is the only place that catches everything: it logs and carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from pydantic import TypeAdapter
+
+from cloud_hub.alerts import notify
+from cloud_hub.alerts.rules import AqiAbove, DeviceState, Pm25Above, RuleParams, evaluate
+from cloud_hub.errors import HubError
+from cloud_hub.registry import Registry, devices
+from cloud_hub.registry import alerts as alert_repo
+from cloud_hub.registry.models import AlertEvent, AlertRule
+from cloud_hub.series import Selection, SeriesStore
+from cloud_hub.settings import AlertSettings
+
+log = logging.getLogger(__name__)
+PARAMS: TypeAdapter[RuleParams] = TypeAdapter(RuleParams)
+
+
+class AlertEvaluator:
+    def __init__(
+        self,
+        registry: Registry,
+        series: SeriesStore,
+        publish: Callable[..., None],
+        settings: AlertSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        webhook: Callable[..., None] = notify.post_webhook,
+    ) -> None:
+        self._registry = registry
+        self._series = series
+        self._publish = publish
+        self._settings = settings
+        self._clock = clock
+        self._webhook = webhook
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> list[notify.AlertNotice]:
+        """Evaluate every enabled rule once; return the notices of alerts fired or resolved."""
+        now = self._clock()
+        notices: list[notify.AlertNotice] = []
+        with self._registry.session() as s:
+            rules = list(alert_repo.list_rules(s, enabled_only=True))
+        for rule in rules:
+            notices += self._rule(rule, now)
+        return notices
+
+    def _rule(self, rule: AlertRule, now: float) -> list[notify.AlertNotice]:
+        params = PARAMS.validate_python({"kind": rule.kind, **rule.params})
+        with self._registry.session() as s:
+            scoped = devices.list_devices(s, zone_id=rule.zone_id)
+            states = [
+                DeviceState(d.id, d.last_seen_at, d.last_heartbeat)
+                for d in scoped
+                if d.status != "revoked" and rule.device_id in (None, d.id)
+            ]
+        readings: dict[str, list[tuple[int, float]]] = {st.device_id: [] for st in states}
+        if isinstance(params, Pm25Above | AqiAbove) and states:
+            start = int(now) - params.minutes * 60
+            raw = self._series.query_raw(
+                Selection(start, int(now) + 1, device_ids=tuple(readings)), 100_000
+            )
+            for r in raw.readings:
+                readings[r.device_id].append((r.captured_at, r.pm25))
+        notices = []
+        with self._registry.session() as s:
+            open_now = alert_repo.open_events(s, rule.id)
+            for st in states:
+                message = evaluate(params, st, readings[st.device_id], now)
+                event = open_now.get(st.device_id)
+                if message and event is None:
+                    s.add(
+                        AlertEvent(
+                            rule_id=rule.id, device_id=st.device_id, fired_at=now, message=message
+                        )
+                    )
+                    notices.append(self._notice(rule, st.device_id, "firing", message, now))
+                elif not message and event is not None:
+                    event.resolved_at = now
+                    notices.append(self._notice(rule, st.device_id, "resolved", event.message, now))
+        for n in notices:
+            self._deliver(rule, n)
+        return notices
+
+    @staticmethod
+    def _notice(
+        rule: AlertRule, device_id: str, state: str, message: str, now: float
+    ) -> notify.AlertNotice:
+        return notify.AlertNotice(
+            rule_id=rule.id, rule=rule.name, kind=rule.kind, device_id=device_id,
+            state=state, message=message, t=now,
+        )  # fmt: skip
+
+    def _deliver(self, rule: AlertRule, notice: notify.AlertNotice) -> None:
+        try:
+            notify.publish_notice(self._publish, notice)
+        except HubError as e:
+            log.warning("alert not published", extra={"rule_id": rule.id, "error": str(e)})
+        if rule.webhook_url:
+            try:
+                self._webhook(
+                    rule.webhook_url,
+                    notice,
+                    retries=self._settings.webhook_retries,
+                    timeout_s=self._settings.webhook_timeout_s,
+                )
+            except HubError as e:
+                log.warning("alert webhook failed", extra={"rule_id": rule.id, "error": str(e)})
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="hub-alerts", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._settings.interval_s):
+            try:
+                self.run_once()
+            except Exception:  # the stage's outer loop: log, carry on with the next round
+                log.exception("alert evaluation failed")
