@@ -1,20 +1,32 @@
-"""OpenVINO backend; this module is imported only when OpenVINO is installed and chosen."""
+"""OpenVINO backend; ``openvino`` itself is imported only when this backend is probed or used.
+
+The module imports without OpenVINO installed (so the package can be walked and type-checked
+everywhere); using it without OpenVINO raises ModelLoadError.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import openvino as ov
 
 from edge_agent.errors import InferenceError, ModelLoadError
 from edge_agent.inference.base import Tensor
 
 
+def _openvino() -> Any:
+    try:
+        return importlib.import_module("openvino")
+    except ImportError as e:
+        raise ModelLoadError("openvino is not installed (pip install '.[openvino]')") from e
+
+
 def openvino_devices() -> tuple[str, ...]:
     """Devices OpenVINO can use here, e.g. ('CPU', 'GPU')."""
-    return tuple(ov.Core().available_devices)
+    return tuple(_openvino().Core().available_devices)
 
 
 class OpenVinoBackend:
@@ -23,7 +35,7 @@ class OpenVinoBackend:
     name = "openvino"
 
     def __init__(self, path: Path, threads: int = 1) -> None:
-        core = ov.Core()
+        core = _openvino().Core()
         device = "GPU" if "GPU" in core.available_devices else "CPU"
         config = {"INFERENCE_NUM_THREADS": threads} if device == "CPU" else {}
         try:
