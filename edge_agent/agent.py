@@ -71,6 +71,8 @@ class StageThread:
 class EdgeAgent:
     """One camera unit. ``run(stop)`` returns an exit code; ``reload`` restarts with new config."""
 
+    watch_interval_s = 0.5
+
     def __init__(self, config: AgentConfig, config_path: Path | None) -> None:
         self.config = config
         self.config_path = config_path
@@ -189,7 +191,7 @@ class EdgeAgent:
             ):
                 notify("WATCHDOG=1")
                 next_ping = time.monotonic() + ping
-            stop.wait(0.5)
+            stop.wait(self.watch_interval_s)
         return 0
 
 
