@@ -1,27 +1,111 @@
-"""``pm25-train``: datasets, training, evaluation, export and release."""
+"""``pm25-train``: datasets, training, evaluation, export and the shipped baseline.
+
+A thin dispatcher: each subcommand parses its arguments and calls one function of the package.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import sys
 from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from training.errors import TrainingError
 
 DESCRIPTION = """\
 Trains and releases 2.5Vision Edge PM2.5 models.
 
-Not yet available in this build: `dataset`, `train`, `evaluate`, `export`, `pipeline`
-arrive with the training issue (issue 4), `release` with signed OTA (issue 6).
+  dataset synth   render a labelled synthetic dataset (real-data format)
+  dataset real    validate a real dataset folder and join frames to reference readings
+  train           train on a dataset folder (saves model.pt in the work folder)
+  export          ONNX FP32 + INT8, the same evaluation on both, manifest and report
+  evaluate        evaluate a release folder (manifest + ONNX files) on a dataset folder
+  pipeline        all steps: render → train → export/evaluate → (MLflow)
+  baseline        regenerate the shipped models/ deterministically (training/configs/small.yaml)
+
+Not yet available in this build: `release` (signing + publishing) arrives with signed OTA (issue 6).
 """
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "small.yaml"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+    p = argparse.ArgumentParser(
         prog="pm25-train",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    sub = p.add_subparsers(dest="command", required=True)
+    ds = sub.add_parser("dataset", help="dataset tools").add_subparsers(dest="kind", required=True)
+    s = ds.add_parser("synth", help="render a synthetic dataset")
+    s.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    s.add_argument("--out", type=Path, required=True)
+    r = ds.add_parser("real", help="validate/join a real dataset folder")
+    r.add_argument("--data", type=Path, required=True)
+    r.add_argument("--tolerance-s", type=float, default=300.0)
+    r.add_argument(
+        "--lenient", action="store_true", help="count bad rows/frames instead of failing"
+    )
+    r.add_argument("--cache", type=Path, help="also write the preprocessed tensors (.npz)")
+    for name in ("train", "export", "pipeline"):
+        c = sub.add_parser(name, help=f"{name} (see module docs)")
+        c.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+        c.add_argument("--work", type=Path, default=Path("data/train/run"))
+        c.add_argument(
+            "--data", type=Path, help="dataset folder (default: render into WORK/dataset)"
+        )
+        if name == "pipeline":
+            c.add_argument("--mlflow", action="store_true", help="log to MLflow and register")
+            c.add_argument(
+                "--tracking-uri",
+                help="MLflow URI (default: $MLFLOW_TRACKING_URI or sqlite:///data/mlflow.db)",
+            )
+    e = sub.add_parser("evaluate", help="evaluate a release folder on a dataset folder")
+    e.add_argument("--release", type=Path, default=Path("models"))
+    e.add_argument("--data", type=Path, required=True)
+    b = sub.add_parser("baseline", help="regenerate models/ (deterministic)")
+    b.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    b.add_argument("--work", type=Path, default=Path("data/train/baseline"))
+    b.add_argument("--out", type=Path, default=Path("models"))
+    sub.add_parser("release", help="NOT YET AVAILABLE: signing/publishing arrives with issue 6")
+    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    build_parser().print_help()
-    return 2
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.command == "release":
+        print(
+            "pm25-train release: not yet available (arrives with signed OTA, issue 6)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        out = _dispatch(args)
+    except TrainingError as e:
+        print(f"pm25-train: error: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(out, indent=2, default=str))
+    return 0
+
+
+def _dispatch(args: argparse.Namespace) -> dict[str, object]:
+    from training import commands  # noqa: PLC0415 (torch loads only when a command runs)
+
+    if args.command == "dataset" and args.kind == "synth":
+        return commands.synth(args.config, args.out)
+    if args.command == "dataset":
+        return commands.real(
+            args.data, timedelta(seconds=args.tolerance_s), not args.lenient, args.cache
+        )
+    if args.command == "train":
+        return commands.train_only(args.config, args.work, args.data)
+    if args.command == "export":
+        return commands.export_only(args.config, args.work, args.data)
+    if args.command == "pipeline":
+        return commands.pipeline(args.config, args.work, args.data, args.mlflow, args.tracking_uri)
+    if args.command == "evaluate":
+        return commands.evaluate_release(args.release, args.data)
+    return commands.baseline(args.config, args.work, args.out)

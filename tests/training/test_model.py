@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from tests.training.conftest import tiny_config
+from training.config import ModelConfig, TrainConfig
+from training.metrics import Z80, evaluate, fit_linear, per_camera_calibration
+from training.model import ExportWrapper, HazeNet, count_macs, count_parameters
+from training.train import nll, seed_everything
+
+
+def test_default_model_fits_the_pi_budget() -> None:
+    net = HazeNet(ModelConfig(), 18)
+    assert count_parameters(net) <= 1_000_000
+    macs = count_macs(net, 96, 160)
+    # First conv alone: 12 out channels × 27 × (48·80) outputs.
+    assert 12 * 27 * 48 * 80 < macs < 50_000_000
+
+
+def test_humidity_missing_values_are_equivalent() -> None:
+    net = HazeNet(ModelConfig(channels=(4, 8), hidden=8), 3).eval()
+    img, f = torch.randn(1, 3, 32, 32), torch.randn(1, 3)
+    outs = [net(img, f, torch.tensor([[v]])) for v in (-1.0, float("nan"), 7.0)]
+    torch.testing.assert_close(outs[0], outs[1])
+    torch.testing.assert_close(outs[0], outs[2])
+    assert not torch.allclose(outs[0], net(img, f, torch.tensor([[0.5]])))
+
+
+def test_export_wrapper_gives_log_normal_moments() -> None:
+    net = HazeNet(ModelConfig(channels=(4,), hidden=8), 1).eval()
+    with torch.no_grad():
+        net.out.weight.zero_()
+        net.out.bias.copy_(torch.tensor([math.log(51.0), math.log(0.04)]))  # mu, s² = 0.04
+    out = ExportWrapper(net)(torch.zeros(1, 3, 8, 8), torch.zeros(1, 1), torch.zeros(1, 1))
+    assert float(out[0, 0]) == pytest_approx(50.0)
+    var = (math.exp(0.04) - 1) * 51.0**2 * math.exp(0.04)
+    assert float(out[0, 1]) == pytest_approx(math.log(var))
+
+
+def pytest_approx(x: float) -> object:
+    import pytest
+
+    return pytest.approx(x, rel=1e-4)
+
+
+def test_a_few_steps_reduce_the_loss() -> None:
+    seed_everything(0, 1)
+    cfg = tiny_config().model
+    net = HazeNet(cfg, 4)
+    img, f = torch.randn(32, 3, 32, 48), torch.randn(32, 4)
+    y = torch.log(1.0 + 100 * torch.sigmoid(img[:, 0].mean((1, 2)) * 5))
+    h = torch.rand(32, 1)
+    opt = torch.optim.Adam(net.parameters(), 1e-2)
+    first = float(nll(net(img, f, h), y).detach())
+    for _ in range(40):
+        loss = nll(net(img, f, h), y)
+        opt.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+    assert float(nll(net(img, f, h), y).detach()) < first - 0.5
+    assert TrainConfig().threads == 2
+
+
+def test_metrics_by_band_and_coverage() -> None:
+    truth = np.array([5.0, 20.0, 40.0, 100.0, 200.0])
+    pred = truth + np.array([1.0, -2.0, 0.0, 10.0, -20.0])
+    sd = np.array([1.0, 1.0, 1.0, 1.0, 1.0]) / Z80 * np.array([2, 1, 1, 20, 1])
+    m = evaluate(pred, sd, truth)
+    overall, bands = m["overall"], m["by_band"]
+    assert isinstance(overall, dict) and isinstance(bands, dict)
+    assert overall["rmse"] == np.sqrt(np.mean(np.array([1, 4, 0, 100, 400.0])))
+    assert overall["bias"] == -2.2
+    assert overall["coverage80"] == 0.6  # inside: 5 (|1|≤2), 40 (0≤1), 100 (10≤20)
+    assert overall["aqi_accuracy"] == 1.0
+    assert set(bands) == {"0-9", "9-35.4", "35.5-55.4", "55.5-125.4", "125.5+"}
+    assert bands["125.5+"]["mae"] == 20.0
+
+
+def test_per_camera_calibration_fixes_a_linear_camera_error() -> None:
+    truth = np.tile(np.linspace(5, 200, 10), 2)
+    pred = np.concatenate([truth[:10] * 0.5 + 3, truth[10:] * 1.5 - 2])
+    cam = np.array(["a"] * 10 + ["b"] * 10)
+    t = np.tile(np.arange(10), 2).astype(np.int64)
+    out = per_camera_calibration(pred, truth, cam, t, k=4)
+    assert out["rmse_before"] > 20 and out["rmse_after"] < 1e-6
+    assert fit_linear(np.array([3.0, 3.0]), np.array([4.0, 6.0])) == (1.0, 2.0)

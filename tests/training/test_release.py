@@ -1,0 +1,92 @@
+"""The tiny pipeline run: ONNX parity with torch, INT8 loss, manifest, goldens, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pm25.manifest import ModelManifest, load_manifest
+from tests.training.conftest import tiny_config
+from training.export import feeds, run_onnx, session
+from training.model import ExportWrapper
+from training.pipeline import Outcome, dataset_arrays, load_model, run_pipeline
+from training.release import FP32_FILE, INT8_FILE
+
+
+def check_release(folder: Path) -> ModelManifest:
+    """Manifest valid, artifacts match their hashes, and every golden reproduces per role."""
+    manifest = load_manifest(folder / "manifest.json")
+    assert manifest.golden
+    for art in manifest.artifacts:
+        manifest.verify_artifact(art.role, folder / art.filename)
+        sess = session(folder / art.filename)
+        for g in manifest.golden:
+            f = g.features_array()
+            assert f is not None and g.humidity is not None
+            raw = sess.run(
+                [manifest.outputs.name],
+                {
+                    manifest.inputs.image.name: g.image_array(manifest.inputs.image),
+                    "features": f[None],
+                    "humidity": np.array([[g.humidity]], np.float32),
+                },
+            )[0]
+            pm25, sd = manifest.outputs.to_estimate(raw)
+            assert abs(pm25 - g.expected_pm25) <= g.tolerance[art.role], (art.role, g.name)
+            assert sd > 0
+    return manifest
+
+
+def test_onnx_matches_torch(tiny_run: Outcome, tiny_dataset: Path) -> None:
+    work = tiny_run.release_dir.parent
+    arrays, _ = dataset_arrays(tiny_dataset, work / "tensors.npz")
+    model = load_model(work / "model.pt", arrays.features.shape[1])
+    rows = np.arange(min(16, len(arrays)))
+    f = feeds(arrays, rows)
+    with torch.no_grad():
+        want = ExportWrapper(model)(
+            *(torch.from_numpy(f[k]) for k in ("image", "features", "humidity"))
+        )
+    got = session(tiny_run.release_dir / FP32_FILE).run(["pm25"], f)[0]
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_int8_within_5_percent_rmse(tiny_run: Outcome, tiny_dataset: Path) -> None:
+    arrays, _ = dataset_arrays(tiny_dataset, tiny_run.release_dir.parent / "tensors.npz")
+    rmse = {}
+    for name in (FP32_FILE, INT8_FILE):
+        pred, _ = run_onnx(tiny_run.release_dir / name, arrays)
+        rmse[name] = float(np.sqrt(np.mean((pred - arrays.pm25) ** 2)))
+    assert rmse[INT8_FILE] <= 1.05 * rmse[FP32_FILE]
+    assert tiny_run.summary["int8_rmse_ratio"] <= 1.05
+
+
+def test_manifest_and_report(tiny_run: Outcome) -> None:
+    manifest = check_release(tiny_run.release_dir)
+    assert {a.role for a in manifest.artifacts} == {"fp32", "int8"}
+    assert manifest.inputs.humidity is not None and manifest.inputs.features is not None
+    assert set(manifest.metrics.overall) >= {
+        "rmse",
+        "mae",
+        "bias",
+        "r2",
+        "aqi_accuracy",
+        "coverage80",
+    }
+    assert manifest.metrics.by_band
+    report = tiny_run.report_path.read_text()
+    assert ("INT8 on held-out cameras" in report and "| 0-9 |" in report) or "| 9-35.4 |" in report
+    assert (tiny_run.report_path.parent / "eval-fp32.png").read_bytes()[:4] == b"\x89PNG"
+    metrics = json.loads((tiny_run.report_path.parent / "metrics.json").read_text())
+    assert metrics["fp32"]["latency_ms"]["median"] > 0
+
+
+def test_rerun_gives_the_same_model(tiny_run: Outcome, tiny_dataset: Path, tmp_path: Path) -> None:
+    again = run_pipeline(tiny_config(), tmp_path, tiny_dataset)
+    for name in (FP32_FILE, INT8_FILE, "manifest.json"):
+        assert (again.release_dir / name).read_bytes() == (
+            tiny_run.release_dir / name
+        ).read_bytes(), name
