@@ -67,7 +67,8 @@ class MqttLink:
         self._next_attempt = 0.0
         self._attempt_started = 0.0
         self.errors: dict[str, str] = {}
-        self.connects = 0
+        self.connects = 0  # successful connections
+        self.attempts = 0  # connection attempts, successful or not
 
     @property
     def connected(self) -> bool:
@@ -157,6 +158,7 @@ class MqttLink:
     def _start_connect(self) -> None:
         self._drop_client()
         self._client = client = self._build_client()
+        self.attempts += 1
         self.state, self._attempt_started = "connecting", self._mono()
         try:
             if self._v5:
