@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from edge_agent.outbox.records import OutboxStats
-from edge_agent.outbox.store import read_stats
+from edge_agent.outbox.stats import read_stats
 
 
 def read_status(path: Path) -> OutboxStats:

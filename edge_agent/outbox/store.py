@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from edge_agent.outbox import db as dbmod
-from edge_agent.outbox.compaction import compaction_share, plan_aggregates
+from edge_agent.outbox.cap import compact_step, insert_gap
 from edge_agent.outbox.records import (
     Extras,
     NewReading,
@@ -28,6 +28,7 @@ from edge_agent.outbox.records import (
     StoredReading,
 )
 from edge_agent.outbox.seqfile import SeqMark, read_mark, write_mark
+from edge_agent.outbox.stats import read_stats
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,9 @@ class Outbox:
         last = self._next_seq - 1
         with db:
             if mark.acked_below <= last:
-                self._insert_gap(db, "outbox_corrupt", (mark.acked_below, last), (None, None))
+                insert_gap(db, "outbox_corrupt", (mark.acked_below, last), (None, None))
             else:
-                self._insert_gap(db, "outbox_corrupt", (None, None), (now, now))
+                insert_gap(db, "outbox_corrupt", (None, None), (now, now))
             dbmod.set_meta(db, "next_seq", self._next_seq)
 
     def _reset_corrupt(self, error: sqlite3.Error) -> None:
@@ -114,6 +115,9 @@ class Outbox:
                 self._errors["outbox_seq_file"] = f"cannot write seq high-water file: {e}"
         self._next_seq = seq + 1
         return StoredReading(seq, r.t, r.pm25, r.sd, r.aqi, r.flags, r.model_version)
+
+    def _new_seq(self) -> int:
+        return self._assign(NewReading(0, 0, 0, 0, 0, 0)).seq
 
     def _acked_below(self) -> int:
         row = self._db.execute("SELECT min(seq) FROM readings").fetchone()
@@ -164,19 +168,7 @@ class Outbox:
         with self._lock, self._db:
             s0, s1 = seq_range or (None, None)
             t0, t1 = t_range or (None, None)
-            self._insert_gap(self._db, reason, (s0, s1), (t0, t1))
-
-    @staticmethod
-    def _insert_gap(
-        db: sqlite3.Connection,
-        reason: str,
-        seqs: tuple[int | None, int | None],
-        times: tuple[int | None, int | None],
-    ) -> None:
-        db.execute(
-            "INSERT INTO gaps (reason, seq_from, seq_to, t_from, t_to) VALUES (?,?,?,?,?)",
-            (reason, *seqs, *times),
-        )
+            insert_gap(self._db, reason, (s0, s1), (t0, t1))
 
     # -- compaction --------------------------------------------------------------------------
 
@@ -184,57 +176,13 @@ class Outbox:
         if self._pending_gaps:
             with self._db:
                 for s0, s1, t0, t1 in self._pending_gaps:
-                    self._insert_gap(self._db, "disk_full", (s0, s1), (t0, t1))
+                    insert_gap(self._db, "disk_full", (s0, s1), (t0, t1))
             self._pending_gaps = []
         while dbmod.used_bytes(self._db) > self.max_bytes:
-            if not self._compact_step():
+            if not compact_step(self._db, self._new_seq, self.compaction_interval_s):
                 self._errors["outbox_full"] = "outbox over its byte cap and nothing left to compact"
                 return
         self._errors.pop("outbox_full", None)
-
-    def _compact_step(self) -> bool:
-        depth = self._db.execute("SELECT count(*) FROM readings").fetchone()[0]
-        if depth >= 2:
-            rows = self._read(
-                f"SELECT {_READING_COLS} FROM readings ORDER BY seq LIMIT ?",
-                (compaction_share(depth),),
-            )
-            interval = self.compaction_interval_s
-            plans = plan_aggregates(rows, interval)
-            while len(plans) * 2 > len(rows) and interval < 86_400:
-                interval *= 4
-                plans = plan_aggregates(rows, interval)
-            with self._db:
-                for p in plans:
-                    seq = self._assign(NewReading(p.t_from, 0, 0, 0, 0, 0)).seq
-                    self._db.executemany(
-                        "DELETE FROM readings WHERE seq = ?", [(s,) for s in p.seqs]
-                    )
-                    self._db.execute(
-                        "INSERT INTO aggregates VALUES (?,?,?,?,?,?,?)",
-                        (seq, p.t_from, p.t_to, p.n, p.mean, p.min, p.max),
-                    )
-                    self._insert_gap(
-                        self._db, "compacted", (p.seqs[0], p.seqs[-1]), (p.t_from, p.t_to)
-                    )
-                dbmod.set_meta(self._db, "next_seq", self._next_seq)
-            log.warning(
-                "outbox full: compacted %d readings into %d aggregates", len(rows), len(plans)
-            )
-            return True
-        return self._drop_oldest_aggregates()
-
-    def _drop_oldest_aggregates(self) -> bool:
-        aggs = self._db.execute("SELECT seq, t_from, t_to FROM aggregates ORDER BY seq").fetchall()
-        if not aggs:
-            return False
-        drop = aggs[: max(1, len(aggs) // 2)]
-        with self._db:
-            self._db.executemany("DELETE FROM aggregates WHERE seq = ?", [(a[0],) for a in drop])
-            t0, t1 = min(a[1] for a in drop), max(a[2] for a in drop)
-            self._insert_gap(self._db, "outbox_full", (drop[0][0], drop[-1][0]), (t0, t1))
-        log.error("outbox full: dropped %d aggregates (gap recorded)", len(drop))
-        return True
 
     # -- reading and acknowledging -----------------------------------------------------------
 
@@ -311,23 +259,3 @@ class Outbox:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-def read_stats(
-    db: sqlite3.Connection, buffered: int, next_seq: int | None, errors: tuple[str, ...] = ()
-) -> OutboxStats:
-    """Outbox figures from any connection (the agent's own, or ``edge-agent status`` read-only)."""
-    depth, oldest = db.execute("SELECT count(*), min(t) FROM readings").fetchone()
-    extras = db.execute(
-        "SELECT (SELECT count(*) FROM aggregates) + (SELECT count(*) FROM gaps)"
-    ).fetchone()[0]
-    seq = next_seq if next_seq is not None else dbmod.get_meta(db, "next_seq") or 0
-    return OutboxStats(
-        depth=int(depth) + buffered,
-        extras=int(extras),
-        oldest_unsent_t=None if oldest is None else int(oldest),
-        last_sync_t=dbmod.get_meta(db, "last_sync"),
-        next_seq=seq,
-        used_bytes=dbmod.used_bytes(db),
-        errors=errors,
-    )
