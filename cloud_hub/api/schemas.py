@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloud_hub.errors import ValidationFailed
 from cloud_hub.registry.people import Role
 
 DeviceId = Field(pattern=r"^[a-z0-9_-]{1,64}$", description="Device id (as in MQTT topics).")
+
+
+# Integer ids in paths: bounded so a huge number is a 422, not a database overflow.
+RowId = Annotated[int, Path(ge=0, le=2**62)]
+
+
+def require_values(changes: dict[str, Any], *fields: str) -> None:
+    """A PATCH may leave these fields out but not set them to null."""
+    nulls = [f for f in fields if f in changes and changes[f] is None]
+    if nulls:
+        raise ValidationFailed(f"cannot be null: {', '.join(nulls)}")
 
 
 class Body(BaseModel):

@@ -147,3 +147,13 @@ def test_health_ready_metrics(tmp_path: Path) -> None:
         ready = h.client.get("/ready")
         assert ready.status_code == 503
         assert ready.json()["checks"]["broker"].startswith("unavailable: ingest is not connected")
+
+
+def test_patch_with_null_for_required_fields_is_422(tmp_path: Path) -> None:
+    with running_hub(tmp_path) as h:
+        op = h.headers("operator")
+        h.client.post("/api/v1/devices", json={"id": "cam-1"}, headers=op)
+        r = h.client.patch("/api/v1/devices/cam-1", json={"name": None}, headers=op)
+        assert r.status_code == 422 and "name" in r.json()["detail"]
+        r = h.client.patch("/api/v1/devices/cam-1", json={"lat": None}, headers=op)
+        assert r.status_code == 200  # a location may be cleared

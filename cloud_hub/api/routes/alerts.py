@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from cloud_hub.alerts.rules import RuleParams
 from cloud_hub.api.deps import HubDep, Operator, Viewer
-from cloud_hub.api.schemas import Body, Public
+from cloud_hub.api.schemas import Body, Public, RowId, require_values
 from cloud_hub.registry import alerts as repo
 from cloud_hub.registry import devices
 
@@ -84,14 +84,16 @@ def create_rule(body: RuleCreate, me: Operator, hub: HubDep) -> RulePublic:
 
 
 @router.patch("/rules/{rule_id}", response_model=RulePublic)
-def update_rule(rule_id: int, body: RuleUpdate, me: Operator, hub: HubDep) -> RulePublic:
+def update_rule(rule_id: RowId, body: RuleUpdate, me: Operator, hub: HubDep) -> RulePublic:
     with hub.registry.session() as s:
-        rule = repo.update_rule(s, me.username, rule_id, **body.model_dump(exclude_unset=True))
+        changes = body.model_dump(exclude_unset=True)
+        require_values(changes, "name", "enabled")
+        rule = repo.update_rule(s, me.username, rule_id, **changes)
         return RulePublic.model_validate(rule)
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, me: Operator, hub: HubDep) -> None:
+def delete_rule(rule_id: RowId, me: Operator, hub: HubDep) -> None:
     with hub.registry.session() as s:
         repo.delete_rule(s, me.username, rule_id)
 
@@ -100,7 +102,7 @@ def delete_rule(rule_id: int, me: Operator, hub: HubDep) -> None:
 def list_events(
     _: Viewer,
     hub: HubDep,
-    rule_id: Annotated[int | None, Query(ge=0)] = None,
+    rule_id: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     device_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[EventPublic]:

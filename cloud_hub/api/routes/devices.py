@@ -16,6 +16,7 @@ from cloud_hub.api.schemas import (
     DeviceCreate,
     DeviceFields,
     DevicePublic,
+    require_values,
 )
 from cloud_hub.errors import ValidationFailed
 from cloud_hub.provisioning import IssuedCredentials, Provisioner
@@ -45,7 +46,7 @@ def list_devices(
     hub: HubDep,
     zone_id: Annotated[str | None, Query(max_length=64)] = None,
     tag: Annotated[str | None, Query(max_length=64)] = None,
-    model_version: Annotated[int | None, Query(ge=0)] = None,
+    model_version: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[DevicePublic]:
     with hub.registry.session() as s:
@@ -72,6 +73,7 @@ def create_device(body: DeviceCreate, me: Operator, hub: HubDep) -> Credentials:
 def update_device(device_id: str, body: DeviceFields, me: Operator, hub: HubDep) -> DevicePublic:
     with hub.registry.session() as s:
         changed = body.model_dump(exclude_unset=True)
+        require_values(changed, "name", "hardware_profile", "tags")
         return DevicePublic.model_validate(
             devices.update_device(s, me.username, device_id, **changed)
         )

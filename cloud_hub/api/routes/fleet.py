@@ -50,7 +50,7 @@ def browse_quarantine(
     hub: HubDep,
     reason: Annotated[str | None, Query(max_length=64)] = None,
     device_id: Annotated[str | None, Query(max_length=200)] = None,
-    before_id: Annotated[int | None, Query(ge=0)] = None,
+    before_id: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[QuarantinePublic]:
     """Refused messages, newest first; page with ``before_id``."""

@@ -106,7 +106,13 @@ def parse_csv(raw: bytes) -> list[tuple[float, float]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ValidationFailed("CSV is not UTF-8") from e
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _rows(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as e:
+        raise ValidationFailed(f"CSV is malformed: {e}") from e
+
+
+def _rows(reader: csv.DictReader[str]) -> list[tuple[float, float]]:
     if reader.fieldnames is None or not {"t", "pm25"} <= {f.strip() for f in reader.fieldnames}:
         raise ValidationFailed("CSV needs a header with columns t and pm25")
     out: list[tuple[float, float]] = []

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from cloud_hub.api.deps import Admin, HubDep
 from cloud_hub.api.schemas import (
+    RowId,
     TokenCreate,
     TokenOut,
     TokenPublic,
@@ -33,7 +34,7 @@ def create_user(body: UserCreate, me: Admin, hub: HubDep) -> UserPublic:
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, body: UserUpdate, me: Admin, hub: HubDep) -> UserPublic:
+def update_user(user_id: RowId, body: UserUpdate, me: Admin, hub: HubDep) -> UserPublic:
     if body.password is not None:
         check_password(body.password)
     hashed = hash_password(body.password) if body.password is not None else None
@@ -60,6 +61,6 @@ def create_token(body: TokenCreate, me: Admin, hub: HubDep) -> TokenOut:
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, me: Admin, hub: HubDep) -> None:
+def revoke_token(token_id: RowId, me: Admin, hub: HubDep) -> None:
     with hub.registry.session() as s:
         people.revoke_token(s, me.username, token_id)
