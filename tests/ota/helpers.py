@@ -5,10 +5,16 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from securesystemslib.signer import CryptoSigner
 
 from cloud_hub.updates import OnlineSigners, refresh
+from edge_agent.inference.config import InferenceConfig
+from edge_agent.update.manager import UpdateManager
+from edge_agent.update.policy import UpdatePolicy
+from edge_agent.update.slots import Slots
+from edge_agent.update.state import StateFile
 from edge_agent.update.updater import TufClient
 from pm25.manifest import load_manifest, write_manifest
 from pm25.ota import RepositoryFiles
@@ -90,3 +96,40 @@ def make_repo(tmp: Path, template: Path) -> Repo:
 def build_template(where: Path) -> Path:
     build_fixture_model(where, int8=False)
     return where
+
+
+def provision(device: Path, template: Path, version: int = 1) -> Slots:
+    """A device with release `version` of the template active in slot a."""
+    slots = Slots(device / "models")
+    release_folder(template, slots.path("a"), version)
+    slots.activate("a")
+    return slots
+
+
+INFERENCE = InferenceConfig(warmup_runs=0, timing_runs=1)
+
+
+def make_manager(
+    repo_dir: Path,
+    url: str,
+    device: Path,
+    policy: UpdatePolicy | None = None,
+    **kwargs: Any,
+) -> UpdateManager:
+    files = RepositoryFiles(repo_dir)
+    client = TufClient(
+        metadata_dir=device / "tuf",
+        partial_dir=device / "partial",
+        repo_url=url,
+        bootstrap_root=files.read("root", 1),
+        timeout_s=5.0,
+    )
+    return UpdateManager(
+        client=client,
+        slots=Slots(device / "models"),
+        state=StateFile(device / "update-state.json"),
+        policy=policy or UpdatePolicy(),
+        inference=INFERENCE,
+        model_name="fixture",
+        **kwargs,
+    )

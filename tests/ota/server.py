@@ -8,6 +8,7 @@ Faults (apply to target files only): ``tamper`` flips one byte, ``endless`` appe
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +19,7 @@ class Faults:
     tamper: bool = False
     endless: bool = False
     cut_after: int | None = None
+    delay_s: float = 0.0  # per 4 KiB of target body
     target_requests: list[str] = field(default_factory=list)
     ranges: list[str] = field(default_factory=list)
 
@@ -84,6 +86,12 @@ def _make_handler(server: RepoServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body[: faults.cut_after])
                 faults.cut_after = None
                 self.close_connection = True
+                return
+            if is_target and faults.delay_s:
+                for i in range(0, len(body), 4096):
+                    self.wfile.write(body[i : i + 4096])
+                    self.wfile.flush()
+                    time.sleep(faults.delay_s)
                 return
             self.wfile.write(body)
 
