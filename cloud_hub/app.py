@@ -35,7 +35,7 @@ from cloud_hub.ingest.worker import IngestWorker
 from cloud_hub.mqtt_client import MqttSettings, publish_once
 from cloud_hub.registry import Registry
 from cloud_hub.registry.directory import RegistryDirectory
-from cloud_hub.series.sqlite import SqliteSeriesStore
+from cloud_hub.series.factory import open_series_store
 from cloud_hub.settings import HubSettings
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,7 @@ def make_publisher(settings: MqttSettings) -> Callable[..., None]:
 
 def build_hub(settings: HubSettings) -> tuple[Hub, IngestWorker | None]:
     registry = Registry.open(settings.registry_url, echo=settings.registry.echo_sql)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    series = SqliteSeriesStore(settings.data_dir / "series.db")
+    series = open_series_store(settings.series, settings.data_dir)
     metrics = CollectorRegistry()
     ingest_metrics = IngestMetrics(metrics)
     worker: IngestWorker | None = None
@@ -120,7 +119,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
                 evaluator.stop()
             if worker is not None:
                 worker.stop()
-            hub.series.close() if isinstance(hub.series, SqliteSeriesStore) else None
+            hub.series.close()
             hub.registry.close()
             log.info("hub stopped")
 

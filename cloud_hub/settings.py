@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from cloud_hub.errors import ValidationFailed
 from cloud_hub.ingest.settings import IngestSettings
 from cloud_hub.mqtt_client import MqttSettings
+from cloud_hub.series.settings import SeriesSettings
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "admin"})
 MIN_SECRET_KEY_CHARS = 32
@@ -72,12 +73,6 @@ class BrokerFilesSettings(Section):
     acl_file: Path | None = Field(default=None, description="Mosquitto ACL file (informational).")
     pid_file: Path | None = Field(
         default=None, description="Mosquitto pid file: SIGHUP after changes so it reloads."
-    )
-
-
-class SeriesSettings(Section):
-    backend: Literal["sqlite"] = Field(
-        default="sqlite", description="Series store; sqlite keeps series.db under data_dir."
     )
 
 

@@ -15,7 +15,7 @@ def device_bundle(
     broker: MqttSettings,
     *,
     public_host: str | None = None,
-    data_dir: str = "/var/lib/pm25-edge",
+    data_dir: str = "/var/lib/edge-agent",
 ) -> dict[str, Any]:
     """The fields the edge agent needs to reach the hub as ``device_id``."""
     mqtt: dict[str, Any] = {

@@ -179,3 +179,26 @@ def test_bundle_is_accepted_by_the_edge_agent_mqtt_section(tmp_path: Path) -> No
     section = config_sections.MqttConfig.model_validate(bundle["mqtt"])
     assert section.port == 8883 and section.username == "cam-1"
     registry.close()
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_bundle_loads_as_edge_agent_config(tmp_path: Path, tls: bool) -> None:
+    """The bundle `cloud-hub devices add --out` writes is what `edge-agent run --config` reads."""
+    from edge_agent.config import load_config
+
+    registry = Registry.open(f"sqlite:///{tmp_path / 'reg.db'}")
+    mqtt_settings = MqttSettings(host="hub.example", port=8883 if tls else 1883, tls=tls)
+    creds = Provisioner(registry, BrokerFilesSettings(), mqtt_settings).add("tester", "cam-7")
+    registry.close()
+    path = tmp_path / "cam-7.yaml"
+    path.write_text(creds.bundle_yaml)
+    config = load_config(path)
+    assert (config.device_id, config.mqtt.host, config.mqtt.username) == (
+        "cam-7",
+        "hub.example",
+        "cam-7",
+    )
+    assert config.mqtt.port == mqtt_settings.port
+    assert config.mqtt.password is not None
+    assert config.mqtt.password.get_secret_value() == creds.mqtt_password
+    assert (config.mqtt.tls is not None) is tls
