@@ -118,3 +118,24 @@ def test_bootstrap_admin(tmp_path: Path) -> None:
     with running_hub(tmp_path, auth=auth) as h:
         login = {"username": "root", "password": "bootstrap password"}
         assert h.client.post("/api/v1/auth/login", json=login).status_code == 200
+
+
+def test_cli_users_add(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cloud_hub import cli
+    from cloud_hub.registry import Registry, people
+
+    monkeypatch.setenv("CLOUD_HUB_DATA_DIR", str(tmp_path / "hub"))
+    monkeypatch.setenv("CLOUD_HUB_NEW_PASSWORD", "a long enough password")
+    assert cli.main(["users", "add", "eve", "--role", "operator"]) == 0
+    assert '"role": "operator"' in capsys.readouterr().out
+    monkeypatch.setenv("CLOUD_HUB_NEW_PASSWORD", "short")
+    assert cli.main(["users", "add", "mallory", "--role", "admin"]) == 1
+    assert "at least 10 characters" in capsys.readouterr().err
+    registry = Registry.open(f"sqlite:///{tmp_path / 'hub' / 'registry.db'}")
+    with registry.session() as s:
+        user = people.find_user(s, "eve")
+        assert user is not None and verify_password(user.password_hash, "a long enough password")
+        assert people.find_user(s, "mallory") is None
+    registry.close()
