@@ -8,7 +8,7 @@ chain of root versions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -36,7 +36,7 @@ def init_repository(
     store: RepositoryStore,
     root_signers: Sequence[Signer],
     root_threshold: int,
-    keys: dict[str, Sequence[Key]],
+    keys: Mapping[str, Sequence[Key]],
     targets_signer: Signer,
 ) -> None:
     """Create root v1 (all four roles' keys) and an empty targets v1 in an empty directory."""
