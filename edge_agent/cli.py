@@ -7,11 +7,10 @@ import logging
 from collections.abc import Sequence
 
 from edge_agent import cli_check, cli_predict, cli_run, cli_status
+from edge_agent.simulate import cli as cli_simulate
 
 DESCRIPTION = """\
-Runs a 2.5Vision Edge camera unit.
-
-Not yet available in this build: `simulate` (the fleet simulator, issue 8).
+Runs a 2.5Vision Edge camera unit (and, for load tests, a simulated fleet).
 """
 
 
@@ -55,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
             description="Read the local outbox (read-only; works while the agent runs).",
         )
     )
+    cli_simulate.add_arguments(
+        commands.add_parser(
+            "simulate", help="Run N protocol-faithful simulated units in one process."
+        )
+    )
     return parser
 
 
@@ -73,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_run.run(args)
     if args.command == "status":
         return cli_status.run(args)
+    if args.command == "simulate":
+        return cli_simulate.run(args)
     parser.print_help()
     return 2
 
