@@ -28,9 +28,9 @@ plus relative humidity when the unit has a sensor (or the hub provides it).
   log-space Gaussian fits them. The graph converts to µg/m³: estimate = median exp(μ) − c (the
   log-normal mean is unstable where the model is unsure), variance = (exp(s²) − 1)·exp(2μ + s²).
   One scale on s² was fitted on validation cameras so that estimate ± 1.2816·sd covers 80 %.
-- **Network:** 5 stride-2 3×3 conv stages (BatchNorm, ReLU), 2×2 average pooling (keeps
-  far/near and left/right position), then a 2-layer MLP with the standardised haze features and
-  humidity. {params:,} parameters, {macs:,} MACs per frame. Only Conv/ReLU/Pool/Linear: no
+- **Network:** 5 stride-2 3×3 conv stages (BatchNorm, ReLU), average pooling into three
+  horizontal bands (far field, middle, near road), then a 2-layer MLP with the
+  standardised haze features and humidity. {params:,} parameters, {macs:,} MACs per frame. Only Conv/ReLU/Pool/Linear: no
   hard-swish or squeeze-excitation, which quantize badly. INT8: ONNX Runtime static QDQ,
   per-channel weights, calibrated on {calib} training frames; the last Linear stays FP32.
 
@@ -42,7 +42,7 @@ the agent's quality gate, so the model never saw night), cloudiness 0–0.8, RH 
 half log-uniform and half uniform on 0–{pmmax:g} µg/m³. Split by camera: {test_cams} cameras
 never seen in training are the test set; validation cameras choose the epoch; the latest
 {tfrac:.0%} of each training camera's frames are a later-time check. Regenerate:
-`pm25-train baseline` (or `make model`).
+`pm25-train baseline`.
 
 ## Physics assumptions and limits
 Koschmieder haze I = J·t + A·(1 − t), t = exp(−β·d), β = β_Rayleigh + MEE·f(RH)·PM2.5 with

@@ -105,11 +105,24 @@ def evaluate_release(release: Path, data: Path) -> dict[str, object]:
     return out
 
 
+def reuse_data(work: Path, synth_json: str) -> None:
+    """Empty `work`, keeping the rendered dataset and its tensors if the synth config is the
+    same (rendering is deterministic, so they would come out byte-identical)."""
+    stamp = work / "synth.json"
+    same = stamp.exists() and stamp.read_text(encoding="utf-8") == synth_json
+    if work.exists():
+        for p in work.iterdir():
+            if same and p.name in ("dataset", "tensors.npz", "synth.json"):
+                continue
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    work.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(synth_json, encoding="utf-8")
+
+
 def baseline(config: Path, work: Path, out_dir: Path) -> dict[str, object]:
     """Run the pipeline from scratch in `work` and copy the release + model card to `out_dir`."""
     cfg = load_config(config)
-    if work.exists():
-        shutil.rmtree(work)
+    reuse_data(work, cfg.synth.model_dump_json())
     out = run_pipeline(cfg, work, None)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (FP32_FILE, INT8_FILE, "manifest.json"):

@@ -65,6 +65,7 @@ class TrainConfig(_Section):
     humidity_dropout: float = Field(
         0.2, ge=0.0, le=1.0, description="Fraction of samples trained with humidity missing."
     )
+    ema_decay: float = Field(0.99, ge=0.0, lt=1.0, description="Weight EMA decay per step.")
     threads: int = Field(2, ge=1, description="torch CPU threads.")
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda'.")
 

@@ -39,12 +39,13 @@ class HazeNet(nn.Module):
             ]
             c_in = c
         self.backbone = nn.Sequential(*layers)
-        # 2×2 pooling keeps coarse position: the top (far field, sky) behaves unlike the bottom.
-        self.pool = nn.AdaptiveAvgPool2d((2, 2))
+        # Three horizontal bands keep coarse position: the top (far field, sky) behaves unlike the
+        # bottom (near road). Input heights divisible by 3·2^stages keep this exportable.
+        self.pool = nn.AdaptiveAvgPool2d((3, 1))
         self.register_buffer("feat_mean", torch.zeros(n_features))
         self.register_buffer("feat_std", torch.ones(n_features))
         self.register_buffer("var_scale", torch.tensor(1.0))  # set by interval calibration
-        width = 4 * c_in + n_features + 2
+        width = 3 * c_in + n_features + 2
         self.head = nn.Sequential(
             nn.Linear(width, cfg.hidden),
             nn.ReLU(inplace=True),
