@@ -30,9 +30,10 @@ plus relative humidity when the unit has a sensor (or the hub provides it).
   One scale on s² was fitted on validation cameras so that estimate ± 1.2816·sd covers 80 %.
 - **Network:** 5 stride-2 3×3 conv stages (BatchNorm, ReLU), average pooling into three
   horizontal bands (far field, middle, near road), then a 2-layer MLP with the
-  standardised haze features and humidity. {params:,} parameters, {macs:,} MACs per frame. Only Conv/ReLU/Pool/Linear: no
-  hard-swish or squeeze-excitation, which quantize badly. INT8: ONNX Runtime static QDQ,
-  per-channel weights, calibrated on {calib} training frames; the last Linear stays FP32.
+  standardised haze features and humidity. {params:,} parameters, {macs:,} MACs per frame.
+  Only Conv/ReLU/Pool/Linear: no hard-swish or squeeze-excitation, which quantize badly.
+  INT8: ONNX Runtime static QDQ, per-channel weights, calibrated on {calib} training frames;
+  the last Linear stays FP32.
 
 ## Data
 Synthetic only: {cameras} simulated cameras (procedural streets from closed canyons to open
