@@ -29,6 +29,11 @@ class SyntheticSource(_Section):
     speedup: float = Field(
         1.0, ge=1.0, le=100000.0, description="Simulated seconds per real second (demos)."
     )
+    clock: Literal["real", "daylight"] = Field(
+        "real",
+        description="real: the scene's time of day is the (sped-up) clock; daylight: each UTC "
+        "day is squeezed into 09:00-15:00 so the scene is lit whenever it runs (demos).",
+    )
     width: int = Field(1280, ge=64, le=4096, description="Frame width in pixels.")
     height: int = Field(720, ge=64, le=4096, description="Frame height in pixels.")
     jpeg_quality: int | None = Field(
