@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
@@ -25,7 +26,7 @@ def test_daylight_time_stays_in_the_window_on_the_same_day(minutes: int) -> None
 def test_daylight_time_is_monotonic_and_continuous_within_a_day() -> None:
     times = [MIDNIGHT + timedelta(seconds=s) for s in range(0, 86400, 600)]
     mapped = [daylight_time(t) for t in times]
-    steps = {(b - a).total_seconds() for a, b in zip(mapped, mapped[1:], strict=False)}
+    steps = {(b - a).total_seconds() for a, b in itertools.pairwise(mapped)}
     assert steps == {150.0}  # 600 s of wall time is 150 s of scene time (24 h -> 6 h)
 
 
