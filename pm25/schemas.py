@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from pm25.wire import Command, CommandAck, Heartbeat, ReadingBatch, Sample, Status
+from pm25.wire import AlertNotice, Command, CommandAck, Heartbeat, ReadingBatch, Sample, Status
 
 __all__ = ["DEFAULT_DIR", "MESSAGES", "main", "render", "schema", "stale"]
 
@@ -31,6 +31,7 @@ MESSAGES: Final[dict[str, Any]] = {
     "command": Command,
     "ack": CommandAck,
     "sample": Sample,
+    "alert": AlertNotice,
 }
 
 

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
 
@@ -22,6 +23,7 @@ from cloud_hub.registry import alerts as alert_repo
 from cloud_hub.registry.models import AlertEvent, AlertRule
 from cloud_hub.series import Selection, SeriesStore
 from cloud_hub.settings import AlertSettings
+from pm25.wire import AlertNotice
 
 log = logging.getLogger(__name__)
 PARAMS: TypeAdapter[RuleParams] = TypeAdapter(RuleParams)
@@ -47,17 +49,17 @@ class AlertEvaluator:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run_once(self) -> list[notify.AlertNotice]:
+    def run_once(self) -> list[AlertNotice]:
         """Evaluate every enabled rule once; return the notices of alerts fired or resolved."""
         now = self._clock()
-        notices: list[notify.AlertNotice] = []
+        notices: list[AlertNotice] = []
         with self._registry.session() as s:
             rules = list(alert_repo.list_rules(s, enabled_only=True))
         for rule in rules:
             notices += self._rule(rule, now)
         return notices
 
-    def _rule(self, rule: AlertRule, now: float) -> list[notify.AlertNotice]:
+    def _rule(self, rule: AlertRule, now: float) -> list[AlertNotice]:
         params = PARAMS.validate_python({"kind": rule.kind, **rule.params})
         with self._registry.session() as s:
             scoped = devices.list_devices(s, zone_id=rule.zone_id)
@@ -97,13 +99,13 @@ class AlertEvaluator:
     @staticmethod
     def _notice(
         rule: AlertRule, device_id: str, state: str, message: str, now: float
-    ) -> notify.AlertNotice:
-        return notify.AlertNotice(
+    ) -> AlertNotice:
+        return AlertNotice(
             rule_id=rule.id, rule=rule.name, kind=rule.kind, device_id=device_id,
-            state=state, message=message, t=now,
+            state=state, message=message, t=datetime.fromtimestamp(now, UTC),
         )  # fmt: skip
 
-    def _deliver(self, rule: AlertRule, notice: notify.AlertNotice) -> None:
+    def _deliver(self, rule: AlertRule, notice: AlertNotice) -> None:
         try:
             notify.publish_notice(self._publish, notice)
         except HubError as e:

@@ -11,29 +11,16 @@ import time
 from collections.abc import Callable
 
 import httpx
-from pydantic import BaseModel, Field
 
 from cloud_hub.errors import StoreUnavailable
 from pm25 import topics
+from pm25.wire import AlertNotice, encode
 
 log = logging.getLogger(__name__)
 
 
-class AlertNotice(BaseModel):
-    """What subscribers of ``pm25/v1/<device_id>/alert`` and webhooks receive (JSON)."""
-
-    v: int = Field(default=1, description="Schema version of this notice.")
-    rule_id: int
-    rule: str
-    kind: str
-    device_id: str
-    state: str = Field(description="firing or resolved.")
-    message: str
-    t: float = Field(description="Unix seconds UTC.")
-
-
 def publish_notice(publish: Callable[..., None], notice: AlertNotice) -> None:
-    publish(topics.alert(notice.device_id), notice.model_dump_json().encode())
+    publish(topics.alert(notice.device_id), encode(notice))
 
 
 def post_webhook(
@@ -51,7 +38,7 @@ def post_webhook(
     with httpx.Client(timeout=timeout_s, transport=transport) as client:
         for attempt in range(retries + 1):
             try:
-                r = client.post(url, content=notice.model_dump_json(), headers=_JSON)
+                r = client.post(url, content=encode(notice), headers=_JSON)
                 if r.status_code < 500:
                     if r.status_code >= 400:
                         log.warning("webhook refused", extra={"status": r.status_code})

@@ -5,6 +5,7 @@ message has a JSON Schema in ``docs/schemas/`` (``python -m pm25.schemas``).
 """
 
 from pm25.aqi import AqiCategory
+from pm25.wire.alerts import AlertNotice
 from pm25.wire.codec import (
     MAX_DEPTH,
     MAX_PAYLOAD_BYTES,
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_SEQ",
     "SCHEMA_VERSION",
     "Aggregate",
+    "AlertNotice",
     "AnyCommand",
     "AqiCategory",
     "CaptureSampleCommand",

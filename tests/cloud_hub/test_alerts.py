@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
-from cloud_hub.alerts import AlertEvaluator, AlertNotice
+from cloud_hub.alerts import AlertEvaluator
 from cloud_hub.alerts.notify import post_webhook
 from cloud_hub.alerts.rules import (
     AqiAbove,
@@ -30,6 +31,7 @@ from cloud_hub.registry.directory import RegistryDirectory
 from cloud_hub.series import StoredReading
 from cloud_hub.series.sqlite import SqliteSeriesStore
 from cloud_hub.settings import AlertSettings
+from pm25.wire import AlertNotice
 from tests.cloud_hub.hub_support import running_hub
 
 NOW = 1_767_225_600.0
@@ -101,7 +103,13 @@ def hook() -> Iterator[str]:
 
 
 NOTICE = AlertNotice(
-    rule_id=1, rule="r", kind="offline", device_id="d", state="firing", message="m", t=NOW
+    rule_id=1,
+    rule="r",
+    kind="offline",
+    device_id="d",
+    state="firing",
+    message="m",
+    t=datetime.fromtimestamp(NOW, UTC),
 )
 
 
@@ -159,7 +167,6 @@ def test_evaluator_fires_once_and_resolves(tmp_path: Path, hook: str) -> None:
 def test_offline_rule_with_registry_state(tmp_path: Path) -> None:
     registry = Registry.open(f"sqlite:///{tmp_path / 'reg.db'}")
     series = SqliteSeriesStore(tmp_path / "series.db")
-    from datetime import UTC, datetime
 
     from pm25.wire import Status
 

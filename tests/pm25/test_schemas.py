@@ -74,7 +74,8 @@ def test_protocol_doc_has_an_example_of_every_message():
 
 @pytest.mark.parametrize(("name", "body"), _doc_examples())
 def test_protocol_doc_examples_decode_and_validate(name, body):
-    decode(KIND.get(name, name), body.encode())
+    # Alerts are not a device topic kind: decode them by their model class.
+    decode(schemas.MESSAGES["alert"] if name == "alert" else KIND.get(name, name), body.encode())
     _validator(name).validate(json.loads(body))
 
 

@@ -26,8 +26,11 @@ KIND = {"readings": "readings", "heartbeat": "heartbeat", "status": "status", "a
 @pytest.mark.parametrize("name", sorted(messages()))
 def test_every_example_round_trips_by_kind(name):
     msg = messages()[name]
-    kind = "cmd" if name.startswith("command") else KIND.get(name, name)
-    again = decode(kind, encode(msg))
+    if name == "alert":  # not a device topic kind: decoded by its model class
+        again = decode(type(msg), encode(msg))
+    else:
+        kind = "cmd" if name.startswith("command") else KIND.get(name, name)
+        again = decode(kind, encode(msg))
     assert again == msg and type(again) is type(msg)
 
 

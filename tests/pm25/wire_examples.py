@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pm25.aqi import AqiCategory
 from pm25.wire import (
     Aggregate,
+    AlertNotice,
     CaptureSampleCommand,
     CommandAck,
     ConfigCommand,
@@ -73,6 +74,15 @@ def messages() -> dict[str, Message]:
             errors=(Note(code="broker_auth_failed", msg="bad password"),),
         ),
         "status": Status.offline("0.1.0", T),
+        "alert": AlertNotice(
+            rule_id=3,
+            rule="PM2.5 above 55 for 30 min",
+            kind="pm25_above",
+            device_id="cam-1",
+            state="firing",
+            message="PM2.5 mean 71.4 µg/m³ over 30 min (limit 55)",
+            t=T,
+        ),
         "command.ping": PingCommand(id="c1", issued_at=T),
         "command.config": ConfigCommand(id="c2", issued_at=T, patch={"capture": {"fps": 0.1}}),
         "command.capture_sample": CaptureSampleCommand(id="c3", issued_at=T, max_side=320),
