@@ -39,7 +39,7 @@ class ResumableFetcher(FetcherInterface):
         except urllib3.exceptions.HTTPError as e:
             raise exceptions.DownloadError(f"{url}: {e}") from e
         if response.status >= 400:
-            response.release_conn()
+            _discard(response)  # its body is unread: never reuse the connection
             raise exceptions.DownloadHTTPError(f"{url}: HTTP {response.status}", response.status)
         return response
 
@@ -48,14 +48,19 @@ class ResumableFetcher(FetcherInterface):
         return self._chunks(response)
 
     def _chunks(self, response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
+        complete = False
         try:
             for chunk in response.stream(CHUNK):
                 self.bytes_received += len(chunk)
                 yield chunk
+            complete = True
         except urllib3.exceptions.HTTPError as e:
             raise exceptions.DownloadError(f"transfer broke: {e}") from e
         finally:
-            response.release_conn()
+            if complete:
+                response.release_conn()
+            else:  # stopped early (cap, error, caller gave up): unread bytes stay on the socket
+                _discard(response)
 
     def download_bytes(self, url: str, max_length: int) -> bytes:
         """Metadata: whole file in memory, refused past `max_length`."""
@@ -104,3 +109,9 @@ class ResumableFetcher(FetcherInterface):
                 f.write(chunk)
                 f.flush()
             os.fsync(f.fileno())
+
+
+def _discard(response: urllib3.BaseHTTPResponse) -> None:
+    """Close the response and its connection so the pool opens a fresh one."""
+    response.close()
+    response.release_conn()

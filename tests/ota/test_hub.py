@@ -41,7 +41,8 @@ def test_device_updates_through_the_hub_router(repo: Repo, hub_url: str, tmp_pat
     slots = provision(device, repo.template)
     repo.release(2)
     report = make_manager(repo.store.root, hub_url, device).run_once()
-    assert report.outcome == "installed" and slots.active() == "b"
+    assert report.outcome == "installed", report.detail
+    assert slots.active() == "b"
 
 
 def test_router_serves_ranges_and_nothing_outside(repo: Repo) -> None:
