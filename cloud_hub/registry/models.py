@@ -205,3 +205,61 @@ class DeviceSample(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     jpeg_b64: Mapped[str] = mapped_column(Text)
+
+
+class Rollout(Base):
+    """A staged rollout of one release; ``spec`` holds selector, stages, gates and budget."""
+
+    __tablename__ = "rollouts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(128))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # draft, running, paused, completed, aborted, rolled_back (cloud_hub.rollouts.machine).
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    stage: Mapped[int] = mapped_column(Integer, default=0)
+    stage_started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The last gate evaluation of the current stage (verdict, reasons, values).
+    gate: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class RolloutDevice(Base):
+    """One device's part in a rollout: its stage (fixed when first seen) and update progress."""
+
+    __tablename__ = "rollout_devices"
+    rollout_id: Mapped[str] = mapped_column(
+        ForeignKey("rollouts.id", ondelete="CASCADE"), primary_key=True
+    )
+    device_id: Mapped[str] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage: Mapped[int] = mapped_column(Integer)
+    point: Mapped[float] = mapped_column(Float)
+    # pending, updating, updated, failed (cloud_hub.rollouts.gates.DeviceReport.state).
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    command_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    notified_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    shadow: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    reference_mae: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class DeviceHeartbeat(Base):
+    """One heartbeat as received, for the console's health timeline (``last_heartbeat`` keeps
+    only the newest); rows older than ``HEARTBEAT_KEEP_S`` are pruned as new ones arrive."""
+
+    __tablename__ = "device_heartbeats"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    received_at: Mapped[float] = mapped_column(Float)
+    heartbeat: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+Index(
+    "ix_device_heartbeats_device_received", DeviceHeartbeat.device_id, DeviceHeartbeat.received_at
+)

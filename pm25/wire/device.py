@@ -11,7 +11,16 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from pm25.wire.common import Code, Message, MessageId, ShortText, UtcTime, WireModel
 
-__all__ = ["Heartbeat", "Latency", "Note", "Roi", "Sample", "Status"]
+__all__ = [
+    "Heartbeat",
+    "Latency",
+    "Note",
+    "Roi",
+    "Sample",
+    "ShadowAgreement",
+    "Status",
+    "UpdateProgress",
+]
 
 AgentVersion = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.+_-]{1,32}$")]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -37,6 +46,28 @@ class Latency(WireModel):
         if self.p50 > self.p95:
             raise ValueError("p50 must not exceed p95")
         return self
+
+
+class ShadowAgreement(WireModel):
+    """How well a candidate model agreed with the active one on the same frames (shadow run)."""
+
+    n: Count = Field(description="Frames compared.")
+    mad: float = Field(ge=0, le=2000, description="Mean absolute difference new - old, µg/m³.")
+    bias: float = Field(ge=-2000, le=2000, description="Mean difference new - old, µg/m³.")
+    r: float | None = Field(
+        default=None, ge=-1, le=1, description="Pearson correlation; absent if undefined."
+    )
+    within: float = Field(ge=0, le=1, description="Fraction of frames within the tolerance.")
+
+
+class UpdateProgress(WireModel):
+    """Where the device's model updater stands, for the hub's rollout gates."""
+
+    state: Code = Field(description="Updater phase or outcome, e.g. downloading, active, failed.")
+    version: int | None = Field(default=None, ge=1, description="Release being installed.")
+    rollout: MessageId | None = Field(default=None, description="Rollout that asked for it.")
+    reason: ShortText | None = Field(default=None, description="Why it failed, if it did.")
+    shadow: ShadowAgreement | None = Field(default=None, description="Shadow-run agreement.")
 
 
 class Heartbeat(Message):
@@ -66,6 +97,9 @@ class Heartbeat(Message):
     lat_ms: Latency | None = Field(default=None, description="Inference latency percentiles.")
     errors: tuple[Note, ...] = Field(
         default=(), max_length=32, description="Current problems; absent when all is well."
+    )
+    update: UpdateProgress | None = Field(
+        default=None, description="Model update progress; absent when no update is under way."
     )
 
 
