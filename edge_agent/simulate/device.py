@@ -20,6 +20,7 @@ from edge_agent.config_sections import HeartbeatConfig, MqttConfig, UplinkConfig
 from edge_agent.heartbeat import Health, ModelInfo
 from edge_agent.outbox import Outbox
 from edge_agent.simulate.config import SimConfig
+from edge_agent.simulate.link import NonBlockingLink
 from edge_agent.simulate.readings import ReadingSource
 from edge_agent.uplink_stage import UplinkStage
 from pm25 import topics
@@ -39,7 +40,12 @@ class _NoConfig:
 
 
 class FleetUplink(UplinkStage):
-    """The uplink stage with a step that never blocks on the socket."""
+    """The uplink stage with a :class:`NonBlockingLink` and a step that never waits."""
+
+    def __init__(self, device_id: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(device_id, *args, **kwargs)
+        self.link = NonBlockingLink(device_id, self.link.config, self.link.agent_version, self)
+        self.heartbeats = 0
 
     def step(self) -> None:
         self.link.poll(0.0)
@@ -49,8 +55,6 @@ class FleetUplink(UplinkStage):
             self._next_hb = now + self._hb_interval
             self.link.publish(topics.heartbeat(self.device_id), encode(self._health()))
             self.heartbeats += 1
-
-    heartbeats = 0
 
 
 class SimDevice:

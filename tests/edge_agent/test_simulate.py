@@ -186,3 +186,19 @@ def test_simulate_cli_runs_a_small_fleet(
     assert main([*argv, "--batch", "2", "--batch-age", "0.5"]) == 0
     out = capsys.readouterr().out
     assert '"unsent": 0' in out and '"devices": 3' in out
+
+
+def test_devices_work_with_file_descriptors_above_select_limit(
+    mosquitto: MosquittoBroker, tmp_path: Path
+) -> None:
+    """A big fleet puts sockets above fd 1023, where select() fails: the link must not use it."""
+    creds = Credentials.numbered("sim-", 3, PASSWORD)
+    broker = _broker(mosquitto, creds)
+    filler = [(tmp_path / "filler").open("w") for _ in range(1100)]
+    try:
+        report = Fleet(_config(broker, 1.5), creds, tmp_path / "fleet").run(threading.Event())
+    finally:
+        for f in filler:
+            f.close()
+    assert report.connects == report.connect_attempts == 3
+    assert report.produced == report.acked > 0 and report.unsent == 0
