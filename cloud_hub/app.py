@@ -25,6 +25,8 @@ from cloud_hub.api.routes import (
     monitors,
     ops,
     readings,
+    releases,
+    rollouts,
     users,
 )
 from cloud_hub.auth import AuthService
@@ -35,6 +37,7 @@ from cloud_hub.ingest.worker import IngestWorker
 from cloud_hub.mqtt_client import MqttSettings, publish_once
 from cloud_hub.registry import Registry
 from cloud_hub.registry.directory import RegistryDirectory
+from cloud_hub.rollouts.evaluator import RolloutEvaluator
 from cloud_hub.series.factory import open_series_store
 from cloud_hub.settings import HubSettings
 
@@ -104,6 +107,11 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         if settings.alerts.enabled
         else None
     )
+    rollout_evaluator = (
+        RolloutEvaluator(hub.registry, hub.publish, settings.rollouts)
+        if settings.rollouts.enabled
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -111,10 +119,14 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
             worker.start()
         if evaluator is not None:
             evaluator.start()
+        if rollout_evaluator is not None:
+            rollout_evaluator.start()
         log.info("hub started", extra={"ingest": worker is not None})
         try:
             yield
         finally:
+            if rollout_evaluator is not None:
+                rollout_evaluator.stop()
             if evaluator is not None:
                 evaluator.stop()
             if worker is not None:
@@ -127,6 +139,17 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     app.state.hub = hub
     api_errors.install(app)
     app.include_router(ops.router)
-    for module in (auth, users, devices, readings, fleet, analytics, monitors, alerts):
+    for module in (
+        auth,
+        users,
+        devices,
+        readings,
+        fleet,
+        analytics,
+        monitors,
+        alerts,
+        releases,
+        rollouts,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

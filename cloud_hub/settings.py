@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from cloud_hub.errors import ValidationFailed
 from cloud_hub.ingest.settings import IngestSettings
 from cloud_hub.mqtt_client import MqttSettings
+from cloud_hub.rollouts.spec import RolloutSettings
 from cloud_hub.series.settings import SeriesSettings
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "admin"})
@@ -105,6 +106,9 @@ class HubSettings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="Alert evaluation.")
     broker_files: BrokerFilesSettings = Field(
         default_factory=BrokerFilesSettings, description="Broker files provisioning writes."
+    )
+    rollouts: RolloutSettings = Field(
+        default_factory=RolloutSettings, description="Staged model rollouts."
     )
 
     @classmethod
