@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= edge,hub,train,dev
 
-.PHONY: help venv system-deps lint typecheck unit test demo bench clean
+.PHONY: help venv system-deps lint typecheck unit test demo bench clean console-assets
 
 help:
 	@echo "make test   - install everything and run lint, type checks and the whole suite"
@@ -39,13 +39,20 @@ typecheck: venv
 unit: venv
 	$(BIN)/pytest -q
 
-test: system-deps venv lint typecheck unit
+test: system-deps venv console-assets lint typecheck unit
 
-demo: venv
+demo: venv console-assets
 	$(BIN)/python scripts/demo.py
 
 bench: venv
 	$(BIN)/python -m bench
+
+# The console's third-party browser files (uPlot), from the committed npm lock, copied into
+# cloud_hub/console/static/vendor/ (gitignored); the hub serves nothing from a CDN.
+console-assets:
+	cd cloud_hub/console && npm ci --no-audit --no-fund --silent
+	mkdir -p cloud_hub/console/static/vendor
+	cp cloud_hub/console/node_modules/uplot/dist/uPlot.esm.js cloud_hub/console/node_modules/uplot/dist/uPlot.min.css cloud_hub/console/static/vendor/
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -30,6 +30,7 @@ from cloud_hub.api.routes import (
     users,
 )
 from cloud_hub.auth import AuthService
+from cloud_hub.console.mount import mount_console
 from cloud_hub.errors import StoreUnavailable
 from cloud_hub.hub import Hub
 from cloud_hub.ingest.metrics import IngestMetrics
@@ -152,4 +153,5 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         rollouts,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    mount_console(app, settings.console, api_prefix=API_PREFIX)
     return app

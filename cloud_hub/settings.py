@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from cloud_hub.console.settings import ConsoleSettings
 from cloud_hub.errors import ValidationFailed
 from cloud_hub.ingest.settings import IngestSettings
 from cloud_hub.mqtt_client import MqttSettings
@@ -110,6 +111,7 @@ class HubSettings(BaseSettings):
     rollouts: RolloutSettings = Field(
         default_factory=RolloutSettings, description="Staged model rollouts."
     )
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings, description="Web console.")
 
     @classmethod
     def settings_customise_sources(

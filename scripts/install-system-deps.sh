@@ -3,7 +3,7 @@
 # for packages already present. Needs root (CI and `make test` run as root).
 set -euo pipefail
 
-packages=(mosquitto influxdb victoria-metrics shellcheck)
+packages=(mosquitto influxdb victoria-metrics shellcheck chromium)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -8,7 +8,7 @@ from datetime import datetime
 from cloud_hub.ingest.directory import DeviceAccess, QuarantineRecord
 from cloud_hub.registry import logs
 from cloud_hub.registry.db import Registry
-from cloud_hub.registry.models import Device, DeviceSample
+from cloud_hub.registry.models import Device, DeviceHeartbeat, DeviceSample
 from pm25.wire import CommandAck, Heartbeat, Sample, Status
 
 
@@ -40,6 +40,14 @@ class RegistryDirectory:
             device.backend = heartbeat.backend
             if device.status != "revoked":
                 device.status = "online"
+            s.add(
+                DeviceHeartbeat(
+                    device_id=device_id,
+                    received_at=device.last_seen_at,
+                    heartbeat=device.last_heartbeat,
+                )
+            )
+            logs.prune_heartbeats(s, device_id, device.last_seen_at)
 
     def record_status(self, device_id: str, status: Status, received_at: datetime) -> None:
         with self._registry.session() as s:

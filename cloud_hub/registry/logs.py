@@ -6,11 +6,16 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cloud_hub.registry import audit
-from cloud_hub.registry.models import CommandLogEntry, DeviceSample, QuarantineEntry
+from cloud_hub.registry.models import (
+    CommandLogEntry,
+    DeviceHeartbeat,
+    DeviceSample,
+    QuarantineEntry,
+)
 
 
 def add_quarantine(
@@ -113,3 +118,44 @@ def list_commands(session: Session, device_id: str, limit: int = 50) -> Sequence
 
 def add_sample(session: Session, sample: DeviceSample) -> None:
     session.add(sample)
+
+
+def latest_sample(session: Session, device_id: str) -> DeviceSample | None:
+    """The newest sample crop a device sent (capture_sample), or None."""
+    query = (
+        select(DeviceSample)
+        .where(DeviceSample.device_id == device_id)
+        .order_by(DeviceSample.captured_at.desc(), DeviceSample.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+HEARTBEAT_KEEP_S = 30 * 86400
+
+
+def heartbeats(
+    session: Session, device_id: str, start: float, end: float, limit: int = 5000
+) -> Sequence[DeviceHeartbeat]:
+    """Heartbeats received in ``[start, end)``, oldest first (the newest ``limit`` of them)."""
+    newest = (
+        select(DeviceHeartbeat)
+        .where(
+            DeviceHeartbeat.device_id == device_id,
+            DeviceHeartbeat.received_at >= start,
+            DeviceHeartbeat.received_at < end,
+        )
+        .order_by(DeviceHeartbeat.received_at.desc(), DeviceHeartbeat.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(session.scalars(newest).all()))
+
+
+def prune_heartbeats(session: Session, device_id: str, now: float) -> None:
+    """Drop a device's heartbeats older than ``HEARTBEAT_KEEP_S``."""
+    session.execute(
+        delete(DeviceHeartbeat).where(
+            DeviceHeartbeat.device_id == device_id,
+            DeviceHeartbeat.received_at < now - HEARTBEAT_KEEP_S,
+        )
+    )

@@ -1,0 +1,131 @@
+"""The console in real headless Chromium against a live hub fed over a real Mosquitto.
+
+Every test ends with ``browser.check_clean()``: no console error, no page error, and no request
+to anything but the local hub. Screenshots of each page (desktop 1366×900, phone 390×844) go to
+docs/screenshots/ from this run.
+"""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.console.browser import DESKTOP, PHONE, Browser, screenshot
+from tests.console.live_hub import DEVICES, PASSWORD, LiveHub
+
+TIMEOUT_MS = 15_000
+
+
+def _login(page: Page, live: LiveHub, role: str) -> None:
+    page.goto(f"{live.url}/console/")
+    page.fill("input[name=username]", role)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#who")).to_contain_text(f"({role})", timeout=TIMEOUT_MS)
+
+
+def _fleet_ready(page: Page) -> None:
+    expect(page.locator("#fleet-map circle.device-dot")).to_have_count(
+        len(DEVICES), timeout=TIMEOUT_MS
+    )
+
+
+def _device_ready(page: Page) -> int:
+    chart = page.locator("#pm25-chart")
+    expect(chart.locator("canvas")).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(chart).to_have_attribute("data-points", "100", timeout=TIMEOUT_MS)
+    return int(chart.get_attribute("data-points") or 0)
+
+
+def test_admin_sees_every_page_on_desktop_and_phone(live: LiveHub, browser: Browser) -> None:
+    for viewport, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        page = browser.page(viewport, mobile=viewport is PHONE)
+        _login(page, live, "admin")
+        _fleet_ready(page)
+        expect(page.locator(".count[data-state=online] b")).to_have_text("3")
+        screenshot(page, f"fleet-{suffix}")
+
+        page.click("a.device-link:text('cam-centre')")
+        assert _device_ready(page) == 100  # two hours at 1/min minus the 20 min gap
+        health = page.locator("#health canvas")
+        expect(health).to_have_count(3, timeout=TIMEOUT_MS)
+        expect(page.locator("#sample img")).to_be_visible()
+        expect(page.locator("#chart-note")).to_contain_text("reference: Reference Centre")
+        expect(page.locator("#chart-note")).to_contain_text("1 gap records")
+        screenshot(page, f"device-{suffix}")
+
+        page.click("#nav a[data-page=analytics]")
+        expect(page.locator("#zone-trend canvas")).to_have_count(1, timeout=TIMEOUT_MS)
+        expect(page.locator("#aqi-calendar .day[data-day]:not(.empty)")).not_to_have_count(0)
+        screenshot(page, f"analytics-{suffix}")
+
+        page.click("#nav a[data-page=provisioning]")
+        expect(page.locator("#users table")).to_be_visible(timeout=TIMEOUT_MS)
+        screenshot(page, f"provisioning-{suffix}")
+        page.context.close()
+    browser.check_clean()
+
+
+def test_fleet_filters_and_colour_toggle(live: LiveHub, browser: Browser) -> None:
+    page = browser.page()
+    _login(page, live, "viewer")
+    _fleet_ready(page)
+    page.select_option("select[name=tag]", "row-0")
+    expect(page.locator("#fleet-map circle.device-dot")).to_have_count(2)
+    first = page.locator("#fleet-map circle.device-dot").first
+    aqi_fill = first.get_attribute("fill")
+    assert aqi_fill == "#FFFF00"  # moderate readings: the EPA colour from pm25.aqi
+    page.select_option("select[name=colour]", "health")
+    expect(first).to_have_attribute("fill", "#2e9d4f")  # online
+    page.context.close()
+    browser.check_clean()
+
+
+def test_viewer_is_not_offered_what_the_api_refuses(live: LiveHub, browser: Browser) -> None:
+    page = browser.page()
+    _login(page, live, "viewer")
+    _fleet_ready(page)
+    expect(page.locator("#nav a[data-page=provisioning]")).to_be_hidden()
+    page.goto(f"{live.url}/console/#/device/cam-centre")
+    _device_ready(page)
+    expect(page.locator("#request-sample")).to_have_count(0)
+    page.goto(f"{live.url}/console/#/provisioning")
+    expect(page.locator("#add-device")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("needs the operator role")
+    page.context.close()
+    browser.check_clean()
+    url = f"{live.url}/api/v1/devices/cam-centre/commands"
+    refused = httpx.post(url, json={"type": "capture_sample"}, headers=live.headers("viewer"))
+    assert refused.status_code == 403
+    assert (
+        httpx.post(
+            f"{live.url}/api/v1/devices", json={"id": "x"}, headers=live.headers("viewer")
+        ).status_code
+        == 403
+    )
+
+
+def test_operator_requests_a_sample_and_adds_a_device(live: LiveHub, browser: Browser) -> None:
+    page = browser.page()
+    _login(page, live, "operator")
+    page.goto(f"{live.url}/console/#/device/cam-east")
+    _device_ready(page)
+    page.click("#request-sample")
+    expect(page.locator("#commands td:text('capture_sample')")).to_have_count(1, timeout=TIMEOUT_MS)
+    commands = httpx.get(
+        f"{live.url}/api/v1/devices/cam-east/commands", headers=live.headers("viewer")
+    ).json()
+    assert [(c["type"], c["issued_by"]) for c in commands] == [("capture_sample", "operator")]
+
+    page.goto(f"{live.url}/console/#/provisioning")
+    page.fill("#add-device input[name=id]", "cam-new")
+    page.fill("#add-device input[name=lat]", "48.86")
+    page.fill("#add-device input[name=lon]", "2.35")
+    page.click("#add-device button[type=submit]")
+    with page.expect_download() as download:
+        page.click("#download-bundle")
+    bundle = download.value.path().read_text()
+    assert "device_id: cam-new" in bundle and "password:" in bundle
+    expect(page.locator("#users")).to_have_count(0)  # admin only: not drawn for an operator
+    page.context.close()
+    browser.check_clean()
