@@ -54,7 +54,7 @@ def _config(broker: MosquittoBroker, duration_s: float) -> SimConfig:
         duration_s=duration_s,
         batch=4,
         batch_age_s=1.0,
-        heartbeat_s=2.0,
+        heartbeat_s=1.5,
         reconnect_max_s=1.0,
     )
 
