@@ -145,6 +145,7 @@ def live_hub(workdir: Path) -> Iterator[LiveHub]:
         "ingest": {"enabled": True, "client_id": "hub-console", "batch_linger_s": 0.01},
         "broker_files": {"password_file": str(broker.workdir / "passwd"), "pid_file": str(pid)},
         "console": {"poll_s": 2.0},
+        "rollouts": {"enabled": True, "interval_s": 1.0},
     })  # fmt: skip
     app = create_app(settings)
     port = _free_port()

@@ -62,6 +62,11 @@ def test_admin_sees_every_page_on_desktop_and_phone(live: LiveHub, browser: Brow
         page.click("#nav a[data-page=provisioning]")
         expect(page.locator("#users table")).to_be_visible(timeout=TIMEOUT_MS)
         screenshot(page, f"provisioning-{suffix}")
+
+        page.click("#nav a[data-page=rollouts]")
+        expect(page.locator("#create-rollout")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.locator("#releases")).to_contain_text("No published releases")
+        screenshot(page, f"rollouts-{suffix}")
         page.context.close()
     browser.check_clean()
 
@@ -129,3 +134,49 @@ def test_operator_requests_a_sample_and_adds_a_device(live: LiveHub, browser: Br
     expect(page.locator("#users")).to_have_count(0)  # admin only: not drawn for an operator
     page.context.close()
     browser.check_clean()
+
+
+def test_operator_creates_and_advances_a_rollout_viewer_cannot(
+    live: LiveHub, browser: Browser
+) -> None:
+    page = browser.page()
+    _login(page, live, "operator")
+    page.click("#nav a[data-page=rollouts]")
+    form = page.locator("#create-rollout")
+    form.locator("input[name=version]").fill("4")
+    form.locator("input[name=stages]").fill("0.34, 0.67, 1")
+    form.locator("select[name=mode]").select_option("manual")
+    form.locator("button[type=submit]").click()
+    [rollout] = httpx.get(f"{live.url}/api/v1/rollouts", headers=live.headers("viewer")).json()
+    rid = rollout["id"]
+    assert (rollout["model_name"], rollout["version"], rollout["state"]) == (
+        "pm25-haze",
+        4,
+        "running",
+    )
+    expect(page.locator(f"[data-stage-of='{rid}']")).to_contain_text("1 / 3", timeout=TIMEOUT_MS)
+    rows = page.locator("#rollout-detail tbody tr")
+    expect(rows).not_to_have_count(0, timeout=TIMEOUT_MS)  # per-device status, from the evaluator
+    notified = page.locator("#rollout-detail tbody tr td:nth-child(3)", has_text="updating")
+    expect(notified).not_to_have_count(0, timeout=TIMEOUT_MS)  # update notices sent to stage 1
+
+    page.click(f"[data-for='{rid}'][data-action=advance]")
+    expect(page.locator(f"[data-stage-of='{rid}']")).to_contain_text("2 / 3", timeout=TIMEOUT_MS)
+    screenshot(page, "rollout-advanced-desktop")
+    page.click(f"[data-for='{rid}'][data-action=pause]")
+    expect(page.locator(f"[data-state-of='{rid}']")).to_have_text("paused", timeout=TIMEOUT_MS)
+    page.click(f"[data-for='{rid}'][data-action=resume]")
+    expect(page.locator(f"[data-state-of='{rid}']")).to_have_text("running", timeout=TIMEOUT_MS)
+    page.context.close()
+
+    viewer = browser.page()
+    _login(viewer, live, "viewer")
+    viewer.click("#nav a[data-page=rollouts]")
+    expect(viewer.locator(f"[data-state-of='{rid}']")).to_have_text("running", timeout=TIMEOUT_MS)
+    expect(viewer.locator("#create-rollout")).to_have_count(0)
+    expect(viewer.locator("[data-action]")).to_have_count(0)
+    viewer.context.close()
+    browser.check_clean()
+    for action in ("advance", "abort"):
+        url = f"{live.url}/api/v1/rollouts/{rid}/{action}"
+        assert httpx.post(url, headers=live.headers("viewer")).status_code == 403
