@@ -35,7 +35,8 @@ class Device:
 
     def __init__(self, device_id: str, password: str, port: int, how: Behaviour) -> None:
         self.id, self.how = device_id, how
-        self.mv, self.progress = 1, None
+        self.mv = 1
+        self.progress: UpdateProgress | None = None
         self.notices: list[UpdateNoticeCommand] = []
         self._stop = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
