@@ -58,6 +58,12 @@ class ConfigApplier(Protocol):
     def apply_patch(self, patch: dict[str, Any]) -> str | None: ...
 
 
+class UpdateNotices(Protocol):
+    """Takes an update notice (the updater runs in the background); a refusal reason or None."""
+
+    def notice(self, cmd: UpdateNoticeCommand) -> str | None: ...
+
+
 class CommandHandler:
     """Turns one ``cmd`` payload into the messages to publish (ack, and a sample if asked)."""
 
@@ -68,8 +74,10 @@ class CommandHandler:
         latest_frame: Callable[[], SampleFrame | None],
         *,
         clock: Callable[[], float] = time.time,
+        updates: UpdateNotices | None = None,
     ) -> None:
         self.device_id = device_id
+        self._updates = updates
         self._config = config
         self._latest_frame = latest_frame
         self._clock = clock
@@ -108,6 +116,9 @@ class CommandHandler:
             sample = make_sample(cmd.id, frame, cmd.max_side)
             out.append((topics.sample(self.device_id), encode(sample)))
             return self._ack(cmd.id, result={"width": sample.width, "height": sample.height})
+        if isinstance(cmd, UpdateNoticeCommand) and self._updates is not None:
+            reason = self._updates.notice(cmd)
+            return self._ack(cmd.id, reason=reason, result={} if reason else {"accepted": True})
         if isinstance(cmd, UpdateNoticeCommand):
             return self._ack(
                 cmd.id,

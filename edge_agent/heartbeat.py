@@ -20,6 +20,7 @@ import numpy as np
 
 from edge_agent.outbox import Outbox
 from pm25.wire import Heartbeat, Latency, Note
+from pm25.wire.device import UpdateProgress
 
 ErrorSource = Callable[[], Mapping[str, str]]
 THERMAL = Path("/sys/class/thermal")
@@ -68,9 +69,14 @@ class Health:
         self._rejected: Counter[str] = Counter()
         self._latencies: deque[float] = deque(maxlen=1000)
         self._sources: list[ErrorSource] = []
+        self._update: Callable[[], UpdateProgress | None] = lambda: None
 
     def add_error_source(self, source: ErrorSource) -> None:
         self._sources.append(source)
+
+    def set_update_source(self, source: Callable[[], UpdateProgress | None]) -> None:
+        """Where the heartbeat's ``update`` section comes from (the OTA notice runner)."""
+        self._update = source
 
     def frame(
         self, *, accepted: bool, reason: str | None = None, latency_ms: float | None = None
@@ -114,4 +120,5 @@ class Health:
             rejected=dict(list(rejected.items())[:64]),
             lat_ms=None if lat is None else Latency(p50=float(lat[0]), p95=float(lat[1])),
             errors=notes,
+            update=self._update(),
         )

@@ -10,7 +10,10 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy.typing as npt
 
 from edge_agent.capture import Frame
 from edge_agent.commands import SampleFrame
@@ -45,8 +48,10 @@ class ProducerStage:
         estimator: Estimator,
         outbox: Outbox,
         health: Health,
+        shadow: Callable[[npt.NDArray[Any], float], None] | None = None,
     ) -> None:
         self._frames = frames
+        self._shadow = shadow  # the update's shadow run: both models on the same frames
         self._interval = interval_s
         self._roi = roi
         self._gate = gate
@@ -94,3 +99,5 @@ class ProducerStage:
         mv = self._estimator.manifest.version
         self._outbox.append(NewReading(t, round(pm, 1), round(sd, 1), cat, int(est.flags), mv))
         self.produced += 1
+        if self._shadow is not None:
+            self._shadow(frame.image, pm)
