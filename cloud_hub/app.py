@@ -109,7 +109,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         else None
     )
     rollout_evaluator = (
-        RolloutEvaluator(hub.registry, hub.publish, settings.rollouts)
+        RolloutEvaluator(hub.registry, hub.publish, settings.rollouts, series=hub.series)
         if settings.rollouts.enabled
         else None
     )

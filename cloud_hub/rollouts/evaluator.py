@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 from cloud_hub.errors import HubError
 from cloud_hub.registry import Registry, logs
 from cloud_hub.registry.models import Device, Rollout, RolloutDevice
-from cloud_hub.rollouts import cohorts, gates, progress, service
+from cloud_hub.rollouts import cohorts, gates, progress, reference, service
 from cloud_hub.rollouts.spec import RolloutSettings, RolloutSpec
+from cloud_hub.series import SeriesStore
 from pm25 import topics
 from pm25.wire import UpdateNoticeCommand, encode
 
@@ -46,9 +47,11 @@ class RolloutEvaluator:
         publish: Callable[..., None],
         settings: RolloutSettings,
         *,
+        series: SeriesStore | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._registry = registry
+        self._series = series
         self._publish = publish
         self._settings = settings
         self._clock = clock
@@ -73,6 +76,8 @@ class RolloutEvaluator:
             for row in rows.values():
                 progress.refresh(row, device_map[row.device_id], rollout.version, s, now)
             cohort = [r for r in rows.values() if r.stage <= rollout.stage]
+            if self._series is not None and spec.gates.max_reference_mae is not None:
+                reference.reference_errors(s, self._series, cohort, now)
             reports = [progress.report(r, device_map[r.device_id]) for r in cohort]
             verdict = gates.decide(reports, spec.gates, now)
             rollout.gate = _gate_json(verdict, now)

@@ -10,8 +10,8 @@ Decision, in this order:
    cannot bring the rate back), when the shadow-run agreement of the devices that reported one is
    below ``min_shadow_agreement`` or its mean absolute difference above ``max_shadow_mad``, or when
    the error against co-located reference monitors is above ``max_reference_mae``;
-2. **hold** while devices are waiting, or fewer than ``min_reported`` devices (at most the cohort
-   size) have updated;
+2. **hold** while devices are waiting or soaking (updated less than ``soak_s`` ago), or fewer
+   than ``min_reported`` devices (at most the cohort size) have updated;
 3. **advance** otherwise (the last stage's advance completes the rollout).
 """
 
@@ -57,6 +57,9 @@ class Gates(BaseModel):
     max_reference_mae: float | None = Field(
         default=None, ge=0, description="Largest error against co-located reference monitors."
     )
+    soak_s: float = Field(
+        default=0, ge=0, le=30 * 86400, description="Updated devices run this long before advance."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ class DeviceReport:
     outbox_age_s: float | None = None
     shadow: Shadow | None = None
     reference_mae: float | None = None
+    updated_at: float | None = None  # when the hub first saw it on the release
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,15 @@ def decide(devices: Sequence[DeviceReport], gates: Gates, now: float) -> Verdict
     hold: list[str] = []
     if waiting:
         hold.append(f"{waiting} device(s) still updating")
+    soaking = sum(
+        1
+        for d in devices
+        if cond[d.device_id][0] == "updated"
+        and d.updated_at is not None
+        and now - d.updated_at < gates.soak_s
+    )
+    if soaking:
+        hold.append(f"{soaking} device(s) soaking ({gates.soak_s:.0f} s)")
     need = min(gates.min_reported, cohort)
     if updated < need:
         hold.append(f"{updated} of {need} required device(s) updated")

@@ -59,5 +59,5 @@ def report(row: RolloutDevice, device: Device) -> DeviceReport:
         device_id=row.device_id, state=state, notified_at=row.notified_at,
         last_heard_at=heard, reason=row.reason, error_codes=codes,
         outbox_age_s=hb.get("outbox_age_s") if row.state == "updated" else None,
-        shadow=shadow, reference_mae=row.reference_mae,
+        shadow=shadow, reference_mae=row.reference_mae, updated_at=row.updated_at,
     )  # fmt: skip

@@ -121,3 +121,11 @@ def test_verdict_is_consistent_with_counts(states: list[str], rate: float) -> No
         assert v.verdict == "hold"
     else:
         assert v.verdict == "advance"
+
+
+def test_updated_devices_soak_before_the_stage_advances() -> None:
+    soak = Gates(soak_s=600, min_shadow_agreement=None)
+    fresh = healthy(1, updated_at=NOW - 100)
+    v = decide([fresh, healthy(2, updated_at=NOW - 700)], soak, NOW)
+    assert v.verdict == "hold" and v.reasons == ("1 device(s) soaking (600 s)",)
+    assert decide([replace(fresh, updated_at=NOW - 601)], soak, NOW).verdict == "advance"
