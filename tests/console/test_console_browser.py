@@ -7,13 +7,19 @@ docs/screenshots/ from this run.
 
 from __future__ import annotations
 
+import base64
+import math
+
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.console.browser import DESKTOP, PHONE, Browser, screenshot
 from tests.console.live_hub import DEVICES, PASSWORD, LiveHub
 
 TIMEOUT_MS = 15_000
+ONE_PIXEL_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 def _login(page: Page, live: LiveHub, role: str) -> None:
@@ -180,3 +186,32 @@ def test_operator_creates_and_advances_a_rollout_viewer_cannot(
     for action in ("advance", "abort"):
         url = f"{live.url}/api/v1/rollouts/{rid}/{action}"
         assert httpx.post(url, headers=live.headers("viewer")).status_code == 403
+
+
+def test_configured_tile_layer_is_drawn_behind_the_plot(live: LiveHub, browser: Browser) -> None:
+    """With console.tile_url set the plot switches to Web Mercator and draws those tiles; the
+    config and a local tile server are stood in for by routes (no tile server here)."""
+    config = httpx.get(f"{live.url}/console/config.json").json()
+    config["tile_url"] = "http://localhost:9/tiles/{z}/{x}/{y}.png"
+    page = browser.page()
+    page.route("**/console/config.json", lambda route: route.fulfill(json=config))
+    tiles: list[str] = []
+
+    def tile(route: Route) -> None:
+        tiles.append(route.request.url)
+        route.fulfill(body=ONE_PIXEL_PNG, content_type="image/png")
+
+    page.route("http://localhost:9/tiles/**", tile)
+    _login(page, live, "viewer")
+    _fleet_ready(page)
+    images = page.locator("#fleet-map g.tiles image")
+    expect(images).not_to_have_count(0, timeout=TIMEOUT_MS)
+    href = images.first.get_attribute("href") or ""
+    z, x, y = (int(v) for v in href.removesuffix(".png").split("/")[-3:])
+    # Paris at this zoom: the tile column and row of lon 2.35, lat 48.86 in Web Mercator.
+    n = 2**z
+    assert abs(x - int((2.35 + 180) / 360 * n)) <= 2
+    assert abs(y - int((1 - math.asinh(math.tan(math.radians(48.86))) / math.pi) / 2 * n)) <= 2
+    assert 12 <= z <= 16 and tiles
+    page.context.close()
+    browser.check_clean()
