@@ -50,6 +50,9 @@ class ModelConfig(_Section):
         (12, 24, 48, 64, 96), description="Conv stage widths (stride 2)."
     )
     hidden: int = Field(64, ge=8, description="Width of the head's hidden layer.")
+    mean_cap_s2: float = Field(
+        0.0, ge=0.0, description="0: estimate = log-normal median; > 0: mean with s² capped."
+    )
     log_offset: float = Field(1.0, gt=0.0, description="c in log(PM2.5 + c), µg/m³.")
 
 
@@ -65,6 +68,7 @@ class TrainConfig(_Section):
     humidity_dropout: float = Field(
         0.2, ge=0.0, le=1.0, description="Fraction of samples trained with humidity missing."
     )
+    beta_nll: float = Field(0.0, ge=0.0, le=1.0, description="β of β-NLL (0: plain NLL).")
     ema_decay: float = Field(0.99, ge=0.0, lt=1.0, description="Weight EMA decay per step.")
     threads: int = Field(2, ge=1, description="torch CPU threads.")
     device: str = Field("auto", description="'auto' (CUDA when present), 'cpu' or 'cuda'.")

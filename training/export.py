@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -57,16 +58,20 @@ def export_fp32(model: HazeNet, inputs: InputSpec, path: Path, opset: int) -> No
         torch.full((1, 1), 0.5),
     )
     batch = {0: "batch"}
-    torch.onnx.export(
-        ExportWrapper(model),
-        example,
-        str(path),
-        input_names=list(INPUT_NAMES),
-        output_names=[OUTPUT_NAME],
-        opset_version=opset,
-        dynamo=False,
-        dynamic_axes={n: batch for n in (*INPUT_NAMES, OUTPUT_NAME)},
-    )
+    with warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of dynamo, which needs onnxscript
+        # and handles this small graph no better; it is still supported in torch 2.13.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            ExportWrapper(model),
+            example,
+            str(path),
+            input_names=list(INPUT_NAMES),
+            output_names=[OUTPUT_NAME],
+            opset_version=opset,
+            dynamo=False,
+            dynamic_axes={n: batch for n in (*INPUT_NAMES, OUTPUT_NAME)},
+        )
     onnx.checker.check_model(str(path))
 
 

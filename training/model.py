@@ -3,10 +3,11 @@
 The network predicts a Gaussian on y = log(PM2.5 + c): mean mu and log-variance. Log space
 matches the physics (extinction, hence contrast loss, is multiplicative) and makes the error
 proportional to the level. The exported graph converts to µg/m³ with the log-normal moments:
-point estimate = the median exp(mu) − c (robust: the log-normal mean exp(mu + s²/2) explodes
-where the model is unsure), var = (exp(s²) − 1)·exp(2mu + s²), and outputs [estimate, log var],
-the manifest's `mean_logvar`. Only Conv, ReLU, pooling and Linear carry weights (all quantize well;
-no hard-swish, no squeeze-excitation).
+point estimate = the median exp(mu) − c by default (with `mean_cap_s2` > 0 the log-normal mean
+exp(mu + min(s², cap)/2) − c: less biased low, but less stable where the model is unsure),
+var = (exp(s²) − 1)·exp(2mu + s²), and outputs [estimate, log var], the manifest's `mean_logvar`.
+Only Conv, ReLU, pooling and Linear carry weights (all quantize well; no hard-swish, no
+squeeze-excitation).
 
 Humidity is one input in 0..1; any value outside 0..1 or NaN means "no sensor" and switches on a
 missing indicator, so one model serves cameras with and without humidity.
@@ -54,6 +55,7 @@ class HazeNet(nn.Module):
         )
         self.out = nn.Linear(cfg.hidden, 2)
         self.log_offset = cfg.log_offset
+        self.mean_cap_s2 = cfg.mean_cap_s2
 
     def forward(self, image: Tensor, features: Tensor, humidity: Tensor) -> Tensor:
         x = torch.flatten(self.pool(self.backbone(image)), 1)
@@ -78,6 +80,8 @@ class ExportWrapper(nn.Module):
         # Bounded: 0..~1100 µg/m³, so a frame unlike any in training cannot give absurd values.
         mu = torch.clamp(out[:, :1], 0.0, 7.0)
         s2 = torch.exp(torch.clamp(out[:, 1:], -12.0, 4.0))
+        if self.net.mean_cap_s2 > 0.0:
+            mu = mu + 0.5 * torch.clamp(s2, max=self.net.mean_cap_s2)
         mean = torch.exp(mu) - self.net.log_offset
         logvar = torch.log(torch.exp(s2) - 1.0 + 1e-12) + 2.0 * mu + s2
         return torch.cat([mean, logvar], dim=1)

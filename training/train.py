@@ -70,10 +70,18 @@ def _tensors(data: Arrays, device: torch.device) -> tuple[Tensor, Tensor, Tensor
     )
 
 
-def nll(out: Tensor, y: Tensor) -> Tensor:
-    """Mean Gaussian NLL (constant dropped) of y under [mu, log var]."""
+def nll(out: Tensor, y: Tensor, beta: float = 0.0) -> Tensor:
+    """Mean Gaussian NLL (constant dropped) of y under [mu, log var].
+
+    beta > 0 is β-NLL (Seitzer et al. 2022): each sample's term is weighted by its detached
+    variance^β, so the model cannot buy a low loss on hard samples by inflating their variance
+    instead of fitting their mean.
+    """
     mu, logvar = out[:, 0], out[:, 1].clamp(-12.0, 6.0)
-    return (0.5 * (logvar + (y - mu) ** 2 * torch.exp(-logvar))).mean()
+    per = 0.5 * (logvar + (y - mu) ** 2 * torch.exp(-logvar))
+    if beta > 0.0:
+        per = per * torch.exp(beta * logvar.detach())
+    return per.mean()
 
 
 def train(train_data: Arrays, val_data: Arrays, mcfg: ModelConfig, cfg: TrainConfig) -> TrainResult:
@@ -107,7 +115,7 @@ def train(train_data: Arrays, val_data: Arrays, mcfg: ModelConfig, cfg: TrainCon
             img = torch.where(flip[:, None, None, None], img.flip(3), img)
             drop = torch.rand(len(b), generator=gen).to(device) < cfg.humidity_dropout
             hum[drop] = -1.0
-            loss = nll(model(img, x_f[b], hum), y[b])
+            loss = nll(model(img, x_f[b], hum), y[b], cfg.beta_nll)
             opt.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()

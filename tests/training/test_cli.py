@@ -24,3 +24,25 @@ def test_every_subcommand_has_help() -> None:
     text = build_parser().format_help()
     for cmd in ("dataset", "train", "export", "evaluate", "pipeline", "baseline", "release"):
         assert cmd in text
+
+
+def test_synth_then_real_through_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "tiny.yaml"
+    cfg.write_text(
+        "synth: {cameras: 3, frames_per_camera: 2, width: 160, height: 96, workers: 1}\n"
+    )
+    out = tmp_path / "ds"
+    assert main(["dataset", "synth", "--config", str(cfg), "--out", str(out)]) == 0
+    assert main(["dataset", "real", "--data", str(out), "--cache", str(tmp_path / "t.npz")]) == 0
+    text = capsys.readouterr().out
+    assert "Joined frames: 6" in text and (tmp_path / "t.npz").exists()
+
+
+def test_bad_config_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("synth: {cameras: 1, colour: blue}\n")
+    assert main(["dataset", "synth", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.yaml: invalid config" in err and "colour" in err

@@ -35,7 +35,7 @@ def test_export_wrapper_gives_log_normal_moments() -> None:
         net.out.weight.zero_()
         net.out.bias.copy_(torch.tensor([math.log(51.0), math.log(0.04)]))  # mu, s² = 0.04
     out = ExportWrapper(net)(torch.zeros(1, 3, 8, 8), torch.zeros(1, 1), torch.zeros(1, 1))
-    assert float(out[0, 0]) == pytest_approx(50.0)
+    assert float(out[0, 0]) == pytest_approx(50.0)  # log-normal median
     var = (math.exp(0.04) - 1) * 51.0**2 * math.exp(0.04)
     assert float(out[0, 1]) == pytest_approx(math.log(var))
 

@@ -20,3 +20,14 @@ def test_shipped_release_is_small_and_documented() -> None:
     card = (MODELS / "MODEL_CARD.md").read_text()
     for needle in ("fog", "rain", "Night", "short scene depth", "parameters", "MACs"):
         assert needle.lower() in card.lower(), needle
+
+
+def test_evaluate_command_runs_both_shipped_artifacts(tiny_dataset: Path) -> None:
+    from training.commands import evaluate_release
+
+    out = evaluate_release(MODELS, tiny_dataset)
+    assert out["frames"] == 48
+    for role in ("fp32", "int8"):
+        result = out[role]
+        assert isinstance(result, dict)
+        assert result["overall"]["n"] == 48.0
