@@ -65,6 +65,18 @@ Latency, one thread of this build machine (x86, ONNX Runtime): FP32 {lat32:.2f} 
 {lat8:.2f} ms (median). INT8/FP32 RMSE ratio {ratio:.3f}. The agent measures both on its own
 hardware and uses the faster (Cortex-A72 has no dot-product instructions).
 
+## Where accuracy is limited (read with the tables above)
+- **Unknown scene depth dominates.** One frame of a camera never seen before does not say how
+  far its targets are, and the same contrast loss means 20 µg/m³ over 5 km or 200 µg/m³ over
+  200 m. Errors are mostly a per-camera bias: the linear calibration on 5 labelled frames
+  removes much of it. A camera should be calibrated against a reference monitor on site.
+- **High PM saturates.** Above ~125 µg/m³ distant targets have vanished into the airlight and
+  only the near field changes; the model underestimates there (negative bias in 125.5+).
+- **Low PM is bounded by physics.** Below ~15 µg/m³ Rayleigh scattering dominates extinction
+  and only targets kilometres away change; in canyons (farthest surface ~100 m) the 0-9 and
+  9-35.4 bands are indistinguishable, hence the negative R² inside those bands (their spread is
+  smaller than the error) even though the absolute errors are small.
+
 ## Intended use
 Indicative PM2.5 and AQI category from fixed, daylight roadside cameras with scene depth
 (targets hundreds of metres to kilometres away), alongside — not instead of — reference monitors.

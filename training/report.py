@@ -30,7 +30,8 @@ def metrics_table(title: str, metrics: dict[str, object]) -> str:
         "| band | " + " | ".join(_COLS) + " |",
         "|---" * (len(_COLS) + 1) + "|",
     ]
-    for name, row in [("all", overall), *by_band.items()]:
+    bands = [(name, by_band[name]) for name, _, _ in BANDS if name in by_band]  # PM order
+    for name, row in [("all", overall), *bands]:
         cells = [_fmt(row.get(c)) for c in _COLS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
