@@ -67,8 +67,8 @@ hardware and uses the faster (Cortex-A72 has no dot-product instructions).
 
 ## Where accuracy is limited (read with the tables above)
 - **Unknown scene depth dominates.** One frame of a camera never seen before does not say how
-  far its targets are, and the same contrast loss means 20 µg/m³ over 5 km or 200 µg/m³ over
-  200 m. Errors are mostly a per-camera bias: the linear calibration on 5 labelled frames
+  far its targets are, and the same contrast loss means ~20 µg/m³ over 5 km or ~100 µg/m³ over
+  1 km. Errors are mostly a per-camera bias: the linear calibration on 5 labelled frames
   removes much of it. A camera should be calibrated against a reference monitor on site.
 - **High PM saturates.** Above ~125 µg/m³ distant targets have vanished into the airlight and
   only the near field changes; the model underestimates there (negative bias in 125.5+).
