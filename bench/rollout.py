@@ -70,7 +70,7 @@ def run() -> dict[str, object]:
         behaviour = _fleet(reg, rng)
         with reg.session() as s:
             rid = service.create(s, "bench", model_name="pm25-haze", version=2,
-                                 target="pm25-haze/manifest.json",
+                                 target="pm25-haze/manifest.json", rollout_id="r-bench",
                                  spec=RolloutSpec.model_validate(SPEC)).id  # fmt: skip
             service.act(s, "bench", rid, "start")
         now = [1_800_000_000.0]
@@ -117,6 +117,7 @@ def run() -> dict[str, object]:
         "baseline_scan_ms": round(baseline * 1000, 2),
         "round_vs_scan": round(per_round / baseline, 1) if baseline else None,
         "notices_sent": ev.notices_sent,
+        "notice_payload_bytes": fleet.notice_bytes,
         "devices_updated": updated,
         "devices_failed": len(failed),
         "injected_silent": sum(1 for b in behaviour.values() if b == "silent"),

@@ -42,6 +42,7 @@ class SimFleet:
     model_version: dict[str, int] = field(default_factory=dict)
     outbox: list[tuple[str, bytes]] = field(default_factory=list)
     notices: int = 0
+    notice_bytes: int = 0
     progress: dict[str, UpdateProgress] = field(default_factory=dict)
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
@@ -60,6 +61,7 @@ class SimFleet:
             if not isinstance(cmd, UpdateNoticeCommand):
                 continue
             self.notices += 1
+            self.notice_bytes += len(payload)
             how = self.behaviour.get(device_id, "ok")
             if how == "silent":
                 continue

@@ -2,7 +2,8 @@
 
 The heartbeat's ``update`` section (``pm25.wire.UpdateProgress``) says where the updater stands;
 the heartbeat's ``mv`` says which model is active. A device counts as updated once it runs the
-release's version; as failed once it reports a failure for that version or refuses the notice.
+release's version (or a newer one); as failed once it reports a failure for that version or
+refuses the notice.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def refresh(row: RolloutDevice, device: Device, version: int, session: Session, 
         if cmd is not None and cmd.ok is False:
             row.state, row.reason = "failed", f"notice refused: {cmd.reason}"
             return
-    if row.state == "updating" and device.model_version == version:
+    if row.state == "updating" and (device.model_version or 0) >= version:  # newer counts too
         row.state, row.updated_at = "updated", now
 
 

@@ -206,3 +206,15 @@ def test_notices_are_valid_commands_in_the_command_log(registry: Registry) -> No
     assert [(c.id, c.type, c.issued_by) for c in logged] == [
         (cmd.id, "update_notice", f"rollout:{rid}")
     ]
+
+
+def test_a_device_already_on_a_newer_release_counts_as_updated(registry: Registry) -> None:
+    from datetime import UTC, datetime
+
+    from cloud_hub.rollouts.fleet_sim import heartbeat
+
+    rid = rollout(registry, selector={"zones": ["east"]}, stages={"fractions": [1.0]})
+    at = datetime.fromtimestamp(T0, tz=UTC)
+    RegistryDirectory(registry).record_heartbeat("east-0", heartbeat(T0, 5), at)
+    _, seen = drive(registry, rid, {"east-0": "silent"}, rounds=3)
+    assert seen[-1] == "completed:0"
