@@ -218,3 +218,25 @@ def test_configured_tile_layer_is_drawn_behind_the_plot(live: LiveHub, browser: 
     assert 12 <= z <= 16 and tiles
     page.context.close()
     browser.check_clean()
+
+
+def test_pages_update_live_without_reloading(live: LiveHub, browser: Browser) -> None:
+    page = browser.page()
+    _login(page, live, "viewer")
+    _fleet_ready(page, live)
+    before = page.locator("#fleet-map circle.device-dot").count()
+    never_seen = page.locator(".count[data-state=never_seen] b")
+    unseen = int(never_seen.inner_text())
+    page.evaluate("window.__sameDocument = true")
+    body = {"id": "cam-live", "lat": 48.853, "lon": 2.340, "zone_id": "centre"}
+    r = httpx.post(f"{live.url}/api/v1/devices", json=body, headers=live.headers("operator"))
+    assert r.status_code == 201
+    # The next poll (console.poll_s = 2 s here) draws it; the document was never reloaded.
+    expect(page.locator("#fleet-map circle.device-dot")).to_have_count(
+        before + 1, timeout=TIMEOUT_MS
+    )
+    expect(page.locator("#fleet-map circle[data-device=cam-live]")).to_have_count(1)
+    assert page.evaluate("window.__sameDocument") is True
+    expect(never_seen).to_have_text(str(unseen + 1))
+    page.context.close()
+    browser.check_clean()
