@@ -69,7 +69,9 @@ class RolloutEvaluator:
         now = self._clock()
         outgoing: list[tuple[str, bytes]] = []
         with self._registry.session() as s:
-            rollout = service.get(s, rollout_id)
+            rollout = service.get(s, rollout_id, lock=True)
+            if rollout.state != "running":  # paused or stopped since the list was read
+                return "hold"
             spec = service.spec_of(rollout)
             rows, targets, zone_sizes = self._membership(s, rollout, spec)
             device_map = {d.id: d for d in s.scalars(select(Device).where(Device.id.in_(rows)))}

@@ -59,8 +59,11 @@ def create(
     return rollout
 
 
-def get(session: Session, rollout_id: str) -> Rollout:
-    rollout = session.get(Rollout, rollout_id)
+def get(session: Session, rollout_id: str, *, lock: bool = False) -> Rollout:
+    """The rollout; ``lock`` holds its row until the transaction ends (PostgreSQL ``FOR UPDATE``;
+    SQLite serialises writers anyway), so an operator's action and an evaluation never interleave.
+    """
+    rollout = session.get(Rollout, rollout_id, with_for_update=lock)
     if rollout is None:
         raise NotFound(f"rollout {rollout_id!r} does not exist")
     return rollout
@@ -85,7 +88,7 @@ def act(
     detail: dict[str, Any] | None = None,
 ) -> Rollout:
     """Apply ``action`` (Conflict when not allowed now) and audit it."""
-    rollout = get(session, rollout_id)
+    rollout = get(session, rollout_id, lock=True)
     before = Position(cast(State, rollout.state), rollout.stage)
     after = apply(before, action, len(spec_of(rollout).stages.fractions))
     now = time.time()

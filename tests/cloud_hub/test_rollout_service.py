@@ -218,3 +218,56 @@ def test_a_device_already_on_a_newer_release_counts_as_updated(registry: Registr
     RegistryDirectory(registry).record_heartbeat("east-0", heartbeat(T0, 5), at)
     _, seen = drive(registry, rid, {"east-0": "silent"}, rounds=3)
     assert seen[-1] == "completed:0"
+
+
+def test_an_action_during_an_evaluation_is_never_lost(registry: Registry) -> None:
+    """The evaluator holds the rollout's row for its round; a concurrent pause waits for it and
+    then applies to the new stage (PostgreSQL), or fails cleanly to be retried (SQLite)."""
+    import threading
+
+    from cloud_hub.errors import StoreUnavailable
+
+    rid = rollout(registry, stages={"fractions": [0.5, 1.0]})
+    outcome: list[str] = []
+    locked = threading.Event()
+
+    def pause() -> None:
+        locked.wait(5)
+        try:
+            with registry.session() as s:
+                outcome.append(service.act(s, "dave", rid, "pause").state)
+        except StoreUnavailable:
+            outcome.append("busy")
+
+    worker = threading.Thread(target=pause)
+    worker.start()
+    postgres = registry.engine.dialect.name == "postgresql"
+    advanced = True
+    with registry.session() as s:
+        service.get(s, rid, lock=True)
+        locked.set()
+        worker.join(0.5)
+        assert worker.is_alive() or not postgres  # PostgreSQL: the pause waits for our row
+        try:
+            service.act(s, service.EVALUATOR, rid, "advance")
+        except Conflict:  # SQLite: the pause got in first; the evaluator retries next round
+            advanced = False
+    worker.join(10)
+    with registry.session() as s:
+        r = service.get(s, rid)
+    if postgres:
+        assert outcome == ["paused"] and (r.state, r.stage) == ("paused", 1)
+    elif advanced:
+        assert outcome in (["busy"], ["paused"])
+        assert (r.state, r.stage) == (("running", 1) if outcome == ["busy"] else ("paused", 1))
+    else:
+        assert outcome == ["paused"] and (r.state, r.stage) == ("paused", 0)
+
+
+def test_a_paused_rollout_is_left_alone(registry: Registry) -> None:
+    rid = rollout(registry)
+    with registry.session() as s:
+        service.act(s, "erin", rid, "pause")
+    fleet = SimFleet(RegistryDirectory(registry))
+    assert RolloutEvaluator(registry, fleet.publish, RolloutSettings()).evaluate(rid) == "hold"
+    assert fleet.outbox == []
