@@ -124,6 +124,11 @@ def test_operator_requests_a_sample_and_adds_a_device(live: LiveHub, browser: Br
     _login(page, live, "operator")
     page.goto(f"{live.url}/console/#/device/cam-east")
     _device_ready(page)
+    page.click("button[data-range='604800']")  # 7 days: interval means instead of every reading
+    expect(page.locator("#chart-note")).to_contain_text("intervals of 10 min", timeout=TIMEOUT_MS)
+    buckets = int(page.locator("#pm25-chart").get_attribute("data-points") or 0)
+    assert 8 <= buckets <= 12  # 2 h of readings minus the 20 min gap, in 10 min buckets
+    expect(page.locator("#pm25-chart canvas")).to_have_count(1)
     page.click("#request-sample")
     expect(page.locator("#commands td:text('capture_sample')")).to_have_count(1, timeout=TIMEOUT_MS)
     commands = httpx.get(

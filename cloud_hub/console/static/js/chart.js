@@ -37,34 +37,49 @@ function shadeGaps(gaps) {
   };
 }
 
-// raw: the API's RawSeries; reference: [{t, pm25}] or null. Returns {plot, points}.
-export function pm25Chart(el, raw, reference, width) {
-  const rs = raw.readings;
+// series: {points: [{t, y, lo, hi}], gaps, label, band}; reference: [{t, pm25}] or null.
+export function pm25Chart(el, series, reference, width) {
+  const pts = series.points;
   const ref = new Map((reference ?? []).map((r) => [Math.round(r.t), r.pm25]));
-  const times = [...new Set([...rs.map((r) => r.captured_at), ...ref.keys()])].sort((a, b) => a - b);
-  const byT = new Map(rs.map((r) => [r.captured_at, r]));
+  const times = [...new Set([...pts.map((p) => p.t), ...ref.keys()])].sort((a, b) => a - b);
+  const byT = new Map(pts.map((p) => [p.t, p]));
   const col = (f) => times.map((t) => (byT.has(t) ? f(byT.get(t)) : null));
   const [xs, [est, lo, hi, refs]] = withBreaks(times, [
-    col((r) => r.pm25), col((r) => Math.max(0, r.pm25 - r.pm25_sd)), col((r) => r.pm25 + r.pm25_sd),
-    times.map((t) => ref.get(t) ?? null),
+    col((p) => p.y), col((p) => p.lo), col((p) => p.hi), times.map((t) => ref.get(t) ?? null),
   ]);
-  const gaps = raw.gaps.filter((g) => g.t_from !== null && g.t_to !== null);
-  const series = [
-    {},
-    { label: "PM2.5 µg/m³", stroke: "#1f5fa8", width: 2, spanGaps: false },
-    { label: "−sd", stroke: "rgba(31,95,168,0.25)", spanGaps: false },
-    { label: "+sd", stroke: "rgba(31,95,168,0.25)", spanGaps: false },
-    { label: "reference", stroke: "#111", dash: [6, 4], width: 1.5, spanGaps: true, show: ref.size > 0 },
-  ];
+  const gaps = series.gaps.filter((g) => g.t_from !== null && g.t_to !== null);
   const opts = {
-    width, height: 280, series,
+    width, height: 280,
+    series: [
+      {},
+      { label: series.label, stroke: "#1f5fa8", width: 2, spanGaps: false },
+      { label: `${series.band} low`, stroke: "rgba(31,95,168,0.25)", spanGaps: false },
+      { label: `${series.band} high`, stroke: "rgba(31,95,168,0.25)", spanGaps: false },
+      { label: "reference", stroke: "#111", dash: [6, 4], width: 1.5, spanGaps: true, show: ref.size > 0 },
+    ],
     bands: [{ series: [3, 2], fill: "rgba(31,95,168,0.15)" }],
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(10, max * 1.1)] } },
     axes: [{}, { label: "µg/m³" }],
     hooks: { drawClear: [shadeGaps(gaps)] },
   };
-  const plot = new uPlot(opts, [xs, est, lo, hi, refs], el);
-  return { plot, points: rs.length };
+  return new uPlot(opts, [xs, est, lo, hi, refs], el);
+}
+
+// The API's RawSeries as chart points: each reading with its ±sd band.
+export function rawPoints(raw) {
+  return {
+    points: raw.readings.map((r) => ({ t: r.captured_at, y: r.pm25, lo: Math.max(0, r.pm25 - r.pm25_sd), hi: r.pm25 + r.pm25_sd })),
+    gaps: raw.gaps, label: "PM2.5 µg/m³", band: "±sd",
+  };
+}
+
+// The API's Downsampled series as chart points: interval means with their min–max band.
+export function bucketPoints(down) {
+  const half = Math.floor(down.interval_s / 2);
+  return {
+    points: down.buckets.map((b) => ({ t: b.start + half, y: b.mean, lo: b.min, hi: b.max })),
+    gaps: down.gaps, label: `PM2.5 ${Math.round(down.interval_s / 60)}-min mean`, band: "min–max",
+  };
 }
 
 export function lineChart(el, title, xs, columns, width, height = 200) {

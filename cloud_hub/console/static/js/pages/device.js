@@ -2,11 +2,13 @@
 // timeline from heartbeats, model and backend, last sample crop, recent commands and acks.
 import { api, query } from "../api.js";
 import { categoryColour } from "../aqi.js";
-import { lineChart, pm25Chart } from "../chart.js";
+import { bucketPoints, lineChart, pm25Chart, rawPoints } from "../chart.js";
 import { fmtAgo, fmtNum, fmtTime, h, table } from "../dom.js";
 
 const RANGES = { "1 h": 3600, "6 h": 6 * 3600, "24 h": 86400, "7 d": 7 * 86400 };
 const REFERENCE_KM = 0.5;
+// Up to this range the chart shows every reading with its ±sd; beyond, about 1,000 interval means.
+const RAW_MAX_S = 86400;
 
 function km(a, b) {
   const rad = Math.PI / 180;
@@ -106,7 +108,9 @@ export async function render(root, ctx) {
     const start = end - range;
     const [d, raw, commands, refs] = await Promise.all([
       api(`/devices/${encodeURIComponent(id)}`),
-      api(`/devices/${encodeURIComponent(id)}/readings${query({ start, end, limit: 20000 })}`),
+      range <= RAW_MAX_S
+        ? api(`/devices/${encodeURIComponent(id)}/readings${query({ start, end, limit: 20000 })}`)
+        : api(`/readings/downsampled${query({ device_id: id, start, end, interval_s: Math.max(60, Math.round(range / 1000 / 60) * 60) })}`),
       api(`/devices/${encodeURIComponent(id)}/commands`),
       monitors.length ? api(`/monitors/${encodeURIComponent(monitors[0].id)}/readings${query({ start, end })}`) : null,
     ]);
@@ -114,11 +118,13 @@ export async function render(root, ctx) {
     charts.forEach((c) => c.destroy());
     charts = [];
     chartBox.replaceChildren();
-    const { plot, points } = pm25Chart(chartBox, raw, refs, width(chartBox));
-    charts.push(plot);
+    const series = raw.buckets ? bucketPoints(raw) : rawPoints(raw);
+    charts.push(pm25Chart(chartBox, series, refs, width(chartBox)));
+    const points = series.points.length;
     chartBox.dataset.points = String(points);
-    const last = raw.readings[raw.readings.length - 1];
-    chartNote.replaceChildren(`${points} readings`, raw.truncated ? " (truncated: narrow the range)" : "",
+    const last = raw.readings ? raw.readings[raw.readings.length - 1] : null;
+    chartNote.replaceChildren(raw.buckets ? `${points} intervals of ${raw.interval_s / 60} min (mean, band min–max)` : `${points} readings (band ±sd)`,
+      raw.truncated ? " (truncated: narrow the range)" : "",
       `, ${raw.gaps.length} gap records`, monitors.length ? `, reference: ${monitors[0].name || monitors[0].id}` : ", no co-located reference monitor",
       last ? h("span", {}, " — latest ", h("span", { class: "aqi", style: `background:${categoryColour(ctx.config.aqi_bands, last.aqi)}` }, `${fmtNum(last.pm25)} µg/m³, ${ctx.config.aqi_bands[last.aqi]?.label ?? ""}`)) : "");
     await Promise.all([drawHealth(start, end), drawSample()]);
