@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cloud_hub.api.deps import HubDep, Viewer
 from cloud_hub.registry import devices, logs
-from cloud_hub.series import Selection
+from cloud_hub.series import Selection, StoredReading
 from pm25 import aqi
 
 router = APIRouter(tags=["console"])
@@ -74,14 +74,26 @@ def fleet_overview(
             for d in devices.list_devices(s)
         }
     if out:
-        end = int(now) + 1
-        selection = Selection(end - window_s, end, device_ids=tuple(out))
-        for r in hub.series.query_raw(selection, MAX_OVERVIEW_READINGS).readings:
+        for r in _newest_readings(hub, tuple(out), int(now) + 1, window_s):
             entry = out.get(r.device_id)
             if entry is not None and (entry.captured_at or 0) <= r.captured_at:
                 entry.captured_at, entry.pm25, entry.pm25_sd = r.captured_at, r.pm25, r.pm25_sd
                 entry.aqi, entry.category = aqi.aqi(r.pm25), r.aqi
     return list(out.values())
+
+
+def _newest_readings(
+    hub: HubDep, device_ids: tuple[str, ...], end: int, window_s: int
+) -> list[StoredReading]:
+    """Readings of the window, oldest first; a window too busy to read whole is halved (down
+    to a minute) so the newest readings are never the ones a limit cut off."""
+    while True:
+        raw = hub.series.query_raw(
+            Selection(end - window_s, end, device_ids), MAX_OVERVIEW_READINGS
+        )
+        if not raw.truncated or window_s <= 60:
+            return raw.readings
+        window_s = max(60, window_s // 2)
 
 
 @router.get("/devices/{device_id}/samples/latest", response_model=SamplePublic | None)

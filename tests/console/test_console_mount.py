@@ -12,11 +12,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from cloud_hub.console import routes
 from cloud_hub.console.mount import STATIC, mount_console
 from cloud_hub.console.settings import ConsoleSettings
 from cloud_hub.registry import logs
 from cloud_hub.registry.directory import RegistryDirectory
+from cloud_hub.series import StoredReading
 from cloud_hub.settings import HubSettings
+from pm25 import aqi
 from pm25.wire import Heartbeat
 from tests.cloud_hub.hub_support import running_hub
 
@@ -106,3 +109,22 @@ def test_heartbeat_history_samples_and_overview(tmp_path: Path) -> None:
         assert latest.status_code == 200 and latest.json() is None
         [row] = h.client.get("/api/v1/fleet/overview", headers=viewer).json()
         assert row["id"] == "cam-1" and row["health"] == "online" and row["pm25"] is None
+
+
+def test_overview_shows_the_newest_reading_even_when_the_window_is_too_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routes, "MAX_OVERVIEW_READINGS", 50)
+    with running_hub(tmp_path) as h:
+        op, viewer = h.headers("operator"), h.headers("viewer")
+        assert h.client.post("/api/v1/devices", json={"id": "cam-1"}, headers=op).status_code == 201
+        now = int(time.time())
+        readings = [
+            StoredReading("cam-1", seq, now - 600 + seq, float(seq % 40), 1.0, 1, 0, 1)
+            for seq in range(500)  # 500 readings in the last 10 minutes, 10x the limit
+        ]
+        h.hub.series.write(readings)
+        [row] = h.client.get("/api/v1/fleet/overview", headers=viewer).json()
+        assert row["captured_at"] == now - 600 + 499
+        assert row["pm25"] == 499 % 40
+        assert row["aqi"] == aqi.aqi(499 % 40)
