@@ -49,8 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--lenient", action="store_true", help="count bad rows/frames instead of failing"
     )
     r.add_argument("--cache", type=Path, help="also write the preprocessed tensors (.npz)")
-    for name in ("train", "export", "pipeline"):
-        c = sub.add_parser(name, help=f"{name} (see module docs)")
+    helps = {
+        "train": "train on a dataset folder; writes WORK/model.pt",
+        "export": "ONNX FP32 + INT8 of WORK/model.pt, evaluation of both, manifest, report",
+        "pipeline": "render (unless --data) → train → export/evaluate → optional MLflow",
+    }
+    for name, text in helps.items():
+        c = sub.add_parser(name, help=text)
         c.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
         c.add_argument("--work", type=Path, default=Path("data/train/run"))
         c.add_argument(
