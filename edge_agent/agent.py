@@ -28,6 +28,7 @@ from edge_agent.inference.model import Estimator, load_estimator
 from edge_agent.outbox import Outbox
 from edge_agent.producer import ProducerStage, model_info
 from edge_agent.sdnotify import notify, watchdog_interval_s
+from edge_agent.update_notices import DeviceUpdates, build_updates
 from edge_agent.uplink_stage import UplinkStage
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class EdgeAgent:
         self._reload = threading.Event()
         self.store = ConfigStore(config_path, config, self._on_config_change)
         self.exit_reason: str | None = None
+        self._updates: tuple[object, DeviceUpdates | None] | None = None
 
     def _on_config_change(self, new: AgentConfig) -> None:
         self.config = new
@@ -104,7 +106,8 @@ class EdgeAgent:
             memory_buffer=cfg.outbox.memory_buffer,
         )
         problems: dict[str, str] = {}
-        estimator = self._load_model(cfg, problems)
+        updates = self._device_updates(cfg, problems)
+        estimator = self._load_model(cfg, problems, updates)
         info = model_info(estimator) if estimator else ModelInfo(0, "none", "none", "no model")
         health = Health(AGENT_VERSION, cfg.data_dir, outbox, lambda: info)
         producer = None
@@ -122,10 +125,16 @@ class EdgeAgent:
                 estimator=estimator,
                 outbox=outbox,
                 health=health,
+                shadow=updates.tap.offer if updates else None,
             )
         commands = CommandHandler(
-            cfg.device_id, self.store, producer.latest_frame if producer else lambda: None
+            cfg.device_id,
+            self.store,
+            producer.latest_frame if producer else lambda: None,
+            updates=updates.runner if updates else None,
         )
+        if updates is not None:
+            health.set_update_source(updates.runner.progress)
         uplink = UplinkStage(
             cfg.device_id,
             outbox,
@@ -153,11 +162,35 @@ class EdgeAgent:
         outbox.close()
         return code
 
+    def _device_updates(self, cfg: AgentConfig, problems: dict[str, str]) -> DeviceUpdates | None:
+        """The updater, built once and kept across restarts while its config is unchanged."""
+        key = (cfg.update, cfg.data_dir, cfg.inference, cfg.capture.roi)
+        if self._updates is None or self._updates[0] != key:
+            updates = None
+            if cfg.update.enabled:
+                try:
+                    updates = build_updates(cfg.update, cfg.data_dir, cfg.inference,
+                                            cfg.capture.roi, self._reload.set)  # fmt: skip
+                except EdgeAgentError as e:
+                    log.error("model updates unavailable: %s", e)
+                    problems["update_unavailable"] = str(e)[:200]
+            self._updates = (key, updates)
+        return self._updates[1]
+
     @staticmethod
-    def _load_model(cfg: AgentConfig, problems: dict[str, str]) -> Estimator | None:
+    def _load_model(
+        cfg: AgentConfig, problems: dict[str, str], updates: DeviceUpdates | None = None
+    ) -> Estimator | None:
+        path = updates.model_path(cfg.inference.model) if updates else cfg.inference.model
         try:
-            return load_estimator(cfg.inference.model, cfg.inference, cfg.data_dir)
+            return load_estimator(path, cfg.inference, cfg.data_dir)
         except EdgeAgentError as e:
+            if updates is not None and path != cfg.inference.model:  # an updated model fails
+                log.error("model in %s failed to load, rolling back: %s", path, e)
+                updates.roll_back(f"model_load_failed: {e}"[:200])
+                if updates.model_path(cfg.inference.model) == path:  # nothing to go back to
+                    return EdgeAgent._load_model(cfg, problems)
+                return EdgeAgent._load_model(cfg, problems, updates)
             log.error("no model, so no readings (uplink and commands still run): %s", e)
             problems["model_load_failed"] = str(e)[:200]
             return None

@@ -29,6 +29,7 @@ from edge_agent.config_sections import (
 from edge_agent.errors import ConfigError, ConfigFieldError
 from edge_agent.gate import GateConfig
 from edge_agent.inference.config import InferenceConfig
+from edge_agent.update_config import UpdateConfig
 from pm25.topics import DEVICE_ID_PATTERN
 
 ENV_PREFIX = "EDGE_AGENT_"
@@ -58,6 +59,7 @@ class AgentConfig(BaseSettings):
     uplink: UplinkConfig = Field(default_factory=UplinkConfig, description="Reading batches.")
     heartbeat: HeartbeatConfig = Field(default_factory=HeartbeatConfig, description="Health.")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
+    update: UpdateConfig = Field(default_factory=UpdateConfig, description="Model updates.")
 
     @classmethod
     def settings_customise_sources(

@@ -13,14 +13,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy.typing as npt
 
+from edge_agent.errors import ConfigError
+from edge_agent.inference.config import InferenceConfig
 from edge_agent.inference.model import Estimator
 from edge_agent.predict import estimate_frame
 from edge_agent.update.manager import UpdateManager, UpdateReport
 from edge_agent.update.shadow import ShadowStats, agreement
+from edge_agent.update.slots import Slots
+from edge_agent.update.state import StateFile
+from edge_agent.update.updater import TufClient
+from edge_agent.update_config import UpdateConfig
 from pm25.preprocess import Roi
 from pm25.wire import UpdateNoticeCommand
 from pm25.wire.device import ShadowAgreement, UpdateProgress
@@ -45,9 +53,16 @@ def wire_shadow(stats: ShadowStats) -> ShadowAgreement:
 class NoticeRunner:
     """Runs the updater on notice; one run at a time, a notice during a run is coalesced."""
 
-    def __init__(self, manager: UpdateManager, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        manager: UpdateManager,
+        *,
+        clock: Callable[[], float] = time.time,
+        on_installed: Callable[[], None] = lambda: None,
+    ) -> None:
         self._manager = manager
         self._clock = clock
+        self._on_installed = on_installed
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._progress: UpdateProgress | None = None
@@ -94,10 +109,16 @@ class NoticeRunner:
                 log.exception("update run failed")
                 report = UpdateReport("failed", None, f"{type(e).__name__}: {e}"[:200])
             self._finish(report)
+            if report.outcome == "installed":
+                self._on_installed()  # the agent restarts its stages on the new model
             with self._lock:
                 if not self._rerun:
                     return
                 self._rerun = False
+
+    def rolled_back(self, report: UpdateReport) -> None:
+        """Report a rollback the agent made (the new model failed after activation)."""
+        self._finish(report)
 
     def _finish(self, report: UpdateReport) -> None:
         with self._lock:
@@ -152,3 +173,50 @@ class ShadowTap:
             return ShadowStats(n=0, mean_abs_diff=0.0, bias=0.0, correlation=None,
                                within_tolerance=0.0)  # fmt: skip
         return agreement(old, new, self._tolerance)
+
+
+@dataclass
+class DeviceUpdates:
+    """The updater and its glue, built once per agent from the ``update`` config section."""
+
+    manager: UpdateManager
+    runner: NoticeRunner
+    tap: ShadowTap
+    slots: Slots
+
+    def model_path(self, fallback: Path) -> Path:
+        """The active slot's release, or the configured model before the first update."""
+        manifest = self.slots.active_manifest()
+        return fallback if manifest is None else manifest.parent
+
+    def roll_back(self, why: str) -> None:
+        """The active release failed to load: point back at the previous one and report it."""
+        self.runner.rolled_back(self.manager.roll_back(why))
+
+
+def build_updates(
+    cfg: UpdateConfig,
+    data_dir: Path,
+    inference: InferenceConfig,
+    roi: Roi,
+    on_installed: Callable[[], None],
+) -> DeviceUpdates:
+    """Wire TUF client, A/B slots, state file, shadow tap and notice runner under ``data_dir``."""
+    assert cfg.repository_url is not None and cfg.trusted_root is not None  # UpdateConfig checks
+    try:
+        root = cfg.trusted_root.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"update.trusted_root {cfg.trusted_root}: {e.strerror or e}") from e
+    client = TufClient(metadata_dir=data_dir / "tuf", partial_dir=data_dir / "partial",
+                       repo_url=cfg.repository_url, bootstrap_root=root,
+                       timeout_s=cfg.timeout_s)  # fmt: skip
+    tap = ShadowTap(roi, duration_s=cfg.shadow_s, tolerance=cfg.shadow_tolerance)
+    slots = Slots(data_dir / "models")
+    manager = UpdateManager(client=client, slots=slots, state=StateFile(data_dir / "update.json"),
+                            policy=cfg.policy, inference=inference, model_name=cfg.model_name,
+                            shadow=tap.run)  # fmt: skip
+    recovered = manager.recover()
+    runner = NoticeRunner(manager, on_installed=on_installed)
+    if recovered is not None:
+        runner.rolled_back(recovered)
+    return DeviceUpdates(manager, runner, tap, slots)

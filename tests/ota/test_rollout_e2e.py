@@ -5,6 +5,7 @@ rollout is created over the API and its outcome read back over the API."""
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,9 @@ from pm25.wire import CommandAck, UpdateNoticeCommand, decode, encode
 from pm25.wire.device import UpdateProgress
 from tests.cloud_hub.hub_support import HubClient, running_hub
 from tests.conftest import HUB_USER
+from tests.edge_agent.integration.agent_proc import agent_env, start_agent, wait_for_seq
+from tests.ota.helpers import Repo
+from tests.ota.server import RepoServer
 from tests.support.mosquitto import MosquittoBroker
 
 FLEET = {"cam-a1": "z1", "cam-a2": "z1", "cam-a3": "z1", "cam-b1": "z2", "cam-b2": "z2",
@@ -183,3 +187,60 @@ def test_a_wildly_disagreeing_shadow_stops_the_rollout(
         assert any(r.startswith("shadow agreement") for r in got["gate"]["reasons"])
         told = sum(len(d.notices) for d in devices.values())
         assert 0 < told < len(FLEET)  # the later stage was never told
+
+
+def test_a_real_agent_updates_through_a_rollout(
+    tmp_path: Path, mosquitto: MosquittoBroker, repo: Repo, server: RepoServer
+) -> None:
+    """The whole flow with a real `edge-agent run`: signed release in a TUF repository → rollout
+    over the API → notice over MQTT → TUF download, self-test, shadow run, activation → the agent
+    restarts on the new model → its heartbeats complete the rollout."""
+    repo.release(2)
+    mosquitto.start()
+    assert mosquitto.process is not None
+    pid = tmp_path / "mosquitto.pid"
+    pid.write_text(str(mosquitto.process.pid))
+    settings: dict[str, Any] = {
+        "mqtt": {"port": mosquitto.port, "username": HUB_USER[0], "password": HUB_USER[1]},
+        "ingest": {"enabled": True, "client_id": "hub-agent-e2e", "batch_linger_s": 0.01},
+        "broker_files": {"password_file": str(mosquitto.workdir / "passwd"), "pid_file": str(pid)},
+        "rollouts": {"enabled": True, "interval_s": 0.3, "repository_url": server.url,
+                     "repository_dir": str(repo.store.root)},
+    }  # fmt: skip
+    with running_hub(tmp_path, **settings) as h:
+        op = h.headers("operator")
+        r = h.client.post("/api/v1/devices", json={"id": "cam-real"}, headers=op)
+        assert r.status_code == 201, r.text
+        data = tmp_path / "agent"
+        root = repo.store.root / "metadata" / "1.root.json"  # what the device was provisioned with
+        env = agent_env("cam-real", mosquitto.port, r.json()["mqtt_password"], data,
+                        repo.template,
+                        EDGE_AGENT_HEARTBEAT__INTERVAL_S="0.5",
+                        EDGE_AGENT_UPDATE__ENABLED="true",
+                        EDGE_AGENT_UPDATE__REPOSITORY_URL=server.url,
+                        EDGE_AGENT_UPDATE__TRUSTED_ROOT=str(root),
+                        EDGE_AGENT_UPDATE__MODEL_NAME="fixture",
+                        EDGE_AGENT_UPDATE__SHADOW_S="1")  # fmt: skip
+        log = tmp_path / "agent.log"
+        agent = start_agent(env, log)
+        try:
+            wait_for_seq(data, 10)
+            _wait_for(lambda: h.client.get("/api/v1/devices/cam-real", headers=op).json()[
+                "model_version"] == 1)  # fmt: skip
+            body = {"model_name": "fixture", "version": 2,
+                    "spec": {"stages": {"fractions": [1.0]}}}  # fmt: skip
+            rid = h.client.post("/api/v1/rollouts", json=body, headers=op).json()["id"]
+            got = _final(h, rid)
+            before = wait_for_seq(data, 0).next_seq
+            wait_for_seq(data, before + 10)  # still producing on the new model
+            agent.send_signal(signal.SIGTERM)
+            assert agent.wait(30) == 0
+        finally:
+            if agent.poll() is None:
+                agent.kill()
+    text = log.read_text()
+    assert got["state"] == "completed", (got["gate"], text[-3000:])
+    [device] = got["device_status"]
+    assert device["state"] == "updated"
+    assert device["shadow"]["n"] > 0 and device["shadow"]["within"] == 1.0
+    assert "restarting stages" in text and "Traceback" not in text
