@@ -116,3 +116,36 @@ def test_a_notice_past_its_window_is_refused_and_starts_nothing(
     ack = decode(Kind.ACK, payload)
     assert (ack.ok, ack.reason) == (False, "install window closed")
     assert runner.progress() is None
+
+
+def test_the_agent_rolls_back_an_activated_model_that_fails_to_load(
+    repo: Repo, tmp_path: Path
+) -> None:
+    from edge_agent.agent import EdgeAgent
+    from edge_agent.config import AgentConfig
+    from edge_agent.update.state import StateFile, UpdateState
+    from edge_agent.update_config import UpdateConfig
+    from edge_agent.update_notices import build_updates
+    from tests.ota.helpers import release_folder
+
+    data = tmp_path / "data"
+    slots = provision(data, repo.template)  # v1 active in slot a
+    manifest = release_folder(repo.template, slots.path("b"), 2)
+    for onnx in manifest.parent.glob("*.onnx"):
+        onnx.write_bytes(b"not a model")
+    StateFile(data / "update.json").save(UpdateState(phase="active", version=2, slot="b",
+                                                      previous="a"))  # fmt: skip
+    slots.activate("b")
+    root = repo.store.root / "metadata" / "1.root.json"
+    update = UpdateConfig(enabled=True, repository_url="http://127.0.0.1:1/tuf", trusted_root=root,
+                          model_name="fixture")  # fmt: skip
+    cfg = AgentConfig(device_id="cam-1", data_dir=data, update=update,
+                      inference={"model": repo.template, "precision": "fp32"})  # fmt: skip
+    updates = build_updates(update, data, cfg.inference, ROI, lambda: None)
+    problems: dict[str, str] = {}
+    estimator = EdgeAgent._load_model(cfg, problems, updates)
+    assert estimator is not None and estimator.manifest.version == 1
+    assert slots.active() == "a" and problems == {}
+    progress = updates.runner.progress()
+    assert progress is not None and progress.state == "rolled_back"
+    assert progress.reason is not None and progress.reason.startswith("model_load_failed")
