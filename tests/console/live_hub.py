@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 import httpx
+import paho.mqtt.client as mqtt
 import uvicorn
 
 from cloud_hub.app import create_app
@@ -22,7 +23,19 @@ from cloud_hub.settings import HubSettings
 from pm25 import topics
 from pm25.sim.render import Conditions, render
 from pm25.sim.scene import make_scene
-from pm25.wire import Gap, Heartbeat, Latency, ReadingBatch, Roi, Sample, encode
+from pm25.wire import (
+    CaptureSampleCommand,
+    CommandAck,
+    Gap,
+    Heartbeat,
+    Latency,
+    PingCommand,
+    ReadingBatch,
+    Roi,
+    Sample,
+    decode,
+    encode,
+)
 from tests.cloud_hub.ingest_support import Publisher, wait_until
 from tests.conftest import HUB_USER
 from tests.support.mosquitto import MosquittoBroker
@@ -39,11 +52,15 @@ ZONE = [[48.850, 2.335], [48.868, 2.335], [48.868, 2.372], [48.850, 2.372]]
 GAP_S = (3600, 2400)  # seconds before "now": readings missing in between, with a gap record
 
 
+RESPONDER = "cam-east"  # answers ping and capture_sample like an agent would
+
+
 @dataclass
 class LiveHub:
     url: str
     hub: Hub
     tokens: dict[str, str] = field(default_factory=dict)
+    passwords: dict[str, str] = field(default_factory=dict)
 
     def headers(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -95,6 +112,33 @@ def _sample(now: int) -> Sample:
     )  # fmt: skip
 
 
+class Responder:
+    """A device's command side over the real broker: acks ping, and answers capture_sample with
+    a sample crop and an ack, as the edge agent's command handler does."""
+
+    def __init__(self, port: int, device: str, password: str) -> None:
+        self.device = device
+        self.pub = Publisher(port, device, password, client_id=f"responder-{device}")
+        self.pub.client.on_message = self._on_message
+        self.pub.client.subscribe(topics.cmd(device), qos=1)
+
+    def _on_message(self, client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        cmd = decode("cmd", bytes(msg.payload))
+        now = int(time.time())
+        if isinstance(cmd, CaptureSampleCommand):
+            sample = _sample(now).model_copy(update={"id": cmd.id})
+            client.publish(topics.sample(self.device), encode(sample), qos=1)
+            ack = CommandAck(id=cmd.id, ok=True, t=now, result={"width": sample.width})
+        elif isinstance(cmd, PingCommand):
+            ack = CommandAck(id=cmd.id, ok=True, t=now)
+        else:
+            return
+        client.publish(topics.ack(self.device), encode(ack), qos=1)
+
+    def close(self) -> None:
+        self.pub.close()
+
+
 def _seed(live: LiveHub, broker: MosquittoBroker) -> None:
     api = httpx.Client(base_url=live.url + "/api/v1", headers=live.headers("operator"))
     zone = {"id": "centre", "name": "Centre", "outline": ZONE}
@@ -104,7 +148,7 @@ def _seed(live: LiveHub, broker: MosquittoBroker) -> None:
         body = {"id": device, "lat": lat, "lon": lon, "zone_id": "centre", "tags": [f"row-{i % 2}"]}
         r = api.post("/devices", json=body)
         assert r.status_code == 201, r.text
-        passwords[device] = r.json()["mqtt_password"]
+        passwords[device] = live.passwords[device] = r.json()["mqtt_password"]
     monitor = {"id": "ref-centre", "name": "Reference Centre", "lat": 48.8571, "lon": 2.3522}
     assert api.post("/monitors", json=monitor).status_code == 201
     now = int(time.time())
@@ -162,7 +206,11 @@ def live_hub(workdir: Path) -> Iterator[LiveHub]:
             )
             live.tokens[role] = r.json()["access_token"]
         _seed(live, broker)
-        yield live
+        responder = Responder(broker.port, RESPONDER, live.passwords[RESPONDER])
+        try:
+            yield live
+        finally:
+            responder.close()
     finally:
         server.should_exit = True
         thread.join(10)

@@ -129,8 +129,12 @@ def test_operator_requests_a_sample_and_adds_a_device(live: LiveHub, browser: Br
     buckets = int(page.locator("#pm25-chart").get_attribute("data-points") or 0)
     assert 8 <= buckets <= 12  # 2 h of readings minus the 20 min gap, in 10 min buckets
     expect(page.locator("#pm25-chart canvas")).to_have_count(1)
+    expect(page.locator("#sample")).to_contain_text("No sample captured yet")
     page.click("#request-sample")
     expect(page.locator("#commands td:text('capture_sample')")).to_have_count(1, timeout=TIMEOUT_MS)
+    # The device (over the real broker) sends the crop and acks; the page shows both live.
+    expect(page.locator("#commands td:text('ok')")).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(page.locator("#sample img")).to_be_visible(timeout=TIMEOUT_MS)
     commands = httpx.get(
         f"{live.url}/api/v1/devices/cam-east/commands", headers=live.headers("viewer")
     ).json()
