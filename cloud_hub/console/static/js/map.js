@@ -4,8 +4,9 @@
 // Zone outlines are [lat, lon] pairs, like the devices' lat/lon fields.
 import { s } from "./dom.js";
 
-const W = 800;
-const H = 480;
+// Plot size in SVG units: the element's own width (360..800) so labels stay legible on a phone.
+let W = 800;
+let H = 480;
 const M = { l: 56, r: 12, t: 12, b: 36 };
 const KM_PER_DEG_LAT = 111.32;
 
@@ -102,6 +103,8 @@ function scaleBar(b, p) {
 
 // Draw into `svg`: devices [{id, lat, lon, colour, title}], zones [{id, name, outline}].
 export function drawMap(svg, { devices, zones, tileUrl, onSelect }) {
+  W = Math.round(Math.max(360, Math.min(800, svg.clientWidth || 800)));
+  H = Math.round(W * (W < 600 ? 0.85 : 0.6));
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.replaceChildren();
   const placed = devices.filter((d) => d.lat !== null && d.lon !== null);
