@@ -55,9 +55,22 @@ class InfluxServer:
         raise TimeoutError("influxd did not answer /ping")
 
     def create_database(self, name: str) -> None:
+        """Create ``name`` and return once the server lists it.
+
+        On a loaded machine a write right after CREATE DATABASE was once answered 404 (database
+        not found), so wait until SHOW DATABASES sees it.
+        """
         body = urllib.parse.urlencode({"q": f'CREATE DATABASE "{name}"'}).encode()
         with urllib.request.urlopen(f"{self.url}/query", data=body, timeout=10):
             pass
+        deadline = time.monotonic() + 10
+        query = urllib.parse.urlencode({"q": "SHOW DATABASES"})
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{self.url}/query?{query}", timeout=10) as response:
+                if f'"{name}"' in response.read().decode():
+                    return
+            time.sleep(0.05)
+        raise TimeoutError(f"influxd does not list database {name} after creating it")
 
     def stop(self) -> None:
         if self.process is not None:
