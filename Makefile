@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= edge,hub,train,dev
 
-.PHONY: help venv system-deps lint typecheck unit test demo bench clean console-assets
+.PHONY: help venv system-deps services lint typecheck unit test demo bench clean console-assets
 
 help:
 	@echo "make test   - install everything and run lint, type checks and the whole suite"
@@ -29,6 +29,9 @@ venv: $(STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
+services: system-deps
+	bash scripts/start-services.sh
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -39,9 +42,11 @@ typecheck: venv
 unit: venv
 	$(BIN)/pytest -q
 
-test: system-deps venv console-assets lint typecheck unit
+test: system-deps services venv console-assets lint typecheck unit
 
-demo: venv console-assets
+demo: venv
+	bash scripts/install-system-deps.sh demo
+	$(MAKE) console-assets
 	$(BIN)/python scripts/demo.py
 
 bench: venv

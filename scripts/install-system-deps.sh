@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs, once. Idempotent; does nothing
+# Installs the Debian packages the test suite (or the demo) needs, once. Idempotent; does nothing
 # for packages already present. Needs root (CI and `make test` run as root).
 set -euo pipefail
 
-packages=(mosquitto influxdb victoria-metrics shellcheck chromium)
+# `install-system-deps.sh demo` installs only what `make demo` needs (the broker and npm);
+# without an argument, everything the test suite needs.
+if [ "${1:-test}" = demo ]; then
+  packages=(mosquitto)
+else
+  packages=(mosquitto influxdb victoria-metrics shellcheck chromium)
+fi
+# The console's assets are vendored with npm at install time; take Debian's Node.js only when
+# the machine has none (a newer one from elsewhere is fine).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for pkg in "${packages[@]}"; do
