@@ -91,7 +91,8 @@ def test_auto_rollout_completes_stage_by_stage_with_audit(registry: Registry) ->
                   gates={"min_reported": 1})  # fmt: skip
     fleet, seen = drive(registry, rid, {})
     assert seen[-1] == "completed:2"
-    assert {"running:0", "running:1", "running:2"} <= set(seen)
+    stages = [int(x.split(":")[1]) for x in seen]
+    assert stages == sorted(stages)  # never back; an empty cohort may pass in its first round
     assert fleet.notices == 12  # every street camera once; lab-0 (indoor) not selected
     with registry.session() as s:
         rows = service.devices(s, rid)
