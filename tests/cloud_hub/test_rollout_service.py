@@ -244,25 +244,24 @@ def test_an_action_during_an_evaluation_is_never_lost(registry: Registry) -> Non
     worker.start()
     postgres = registry.engine.dialect.name == "postgresql"
     advanced = True
-    with registry.session() as s:
-        service.get(s, rid, lock=True)
-        locked.set()
-        worker.join(0.5)
-        assert worker.is_alive() or not postgres  # PostgreSQL: the pause waits for our row
-        try:
+    try:
+        with registry.session() as s:
+            service.get(s, rid, lock=True)
+            locked.set()
+            worker.join(0.5)
+            assert worker.is_alive() or not postgres  # PostgreSQL: the pause waits for our row
             service.act(s, service.EVALUATOR, rid, "advance")
-        except Conflict:  # SQLite: the pause got in first; the evaluator retries next round
-            advanced = False
+    except (Conflict, StoreUnavailable):  # SQLite: the pause got in first; retried next round
+        assert not postgres
+        advanced = False
     worker.join(10)
     with registry.session() as s:
         r = service.get(s, rid)
+    paused = outcome == ["paused"]
+    assert advanced or paused  # at least one applied, and the row shows exactly what applied
+    assert (r.state, r.stage) == ("paused" if paused else "running", 1 if advanced else 0)
     if postgres:
-        assert outcome == ["paused"] and (r.state, r.stage) == ("paused", 1)
-    elif advanced:
-        assert outcome in (["busy"], ["paused"])
-        assert (r.state, r.stage) == (("running", 1) if outcome == ["busy"] else ("paused", 1))
-    else:
-        assert outcome == ["paused"] and (r.state, r.stage) == ("paused", 0)
+        assert advanced and paused
 
 
 def test_a_paused_rollout_is_left_alone(registry: Registry) -> None:
