@@ -136,7 +136,8 @@ def test_wild_shadow_disagreement_stops_at_the_gate_and_rolls_back(registry: Reg
         later = [row for row in service.devices(s, rid) if row.stage > 0]
         told = [row for row in service.devices(s, rid) if row.notified_at is not None]
     assert r.gate is not None and r.gate["verdict"] == "fail"
-    assert r.gate["shadow_agreement"] < 0.1
+    assert r.gate["shadow_agreement"] < 0.8  # lab-0 agrees; the street cameras do not
+    assert any(x.startswith("shadow agreement") for x in r.gate["reasons"])
     # it stopped at the first reports: later stages were never told
     assert 0 < fleet.notices == len(told) < 13
     assert later and all(row.state == "pending" for row in later)
