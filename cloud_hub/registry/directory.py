@@ -80,6 +80,7 @@ class RegistryDirectory:
                     width=sample.width,
                     height=sample.height,
                     jpeg_b64=sample.jpeg,
+                    roi=sample.roi.model_dump(),
                 ),
             )
 

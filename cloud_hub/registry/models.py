@@ -205,6 +205,7 @@ class DeviceSample(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     jpeg_b64: Mapped[str] = mapped_column(Text)
+    roi: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # declared crop
 
 
 class Rollout(Base):
@@ -263,3 +264,7 @@ class DeviceHeartbeat(Base):
 Index(
     "ix_device_heartbeats_device_received", DeviceHeartbeat.device_id, DeviceHeartbeat.received_at
 )
+
+
+# The closed loop's tables live with their owner; importing them registers them on Base.metadata.
+from cloud_hub.loop import tables as _loop_tables  # noqa: E402, F401

@@ -33,6 +33,6 @@ def test_upgrade_head_matches_models(empty_url: str) -> None:
         diff = compare_metadata(ctx, Base.metadata)
         assert diff == []
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-    assert version == "0003"  # 0002: rollouts, 0003: heartbeat history
+    assert version == "0004"  # 0002: rollouts, 0003: heartbeat history, 0004: closed loop
     upgrade(engine)  # idempotent: a restart on a migrated database changes nothing
     engine.dispose()

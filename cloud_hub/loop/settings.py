@@ -1,0 +1,104 @@
+"""Settings of the closed loop (``loop:`` in the hub config); validated once at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RoiLimit(_Section):
+    """The region of interest configured on one device: a sample may not show more."""
+
+    x: int = Field(ge=0, description="Left edge, pixels.")
+    y: int = Field(ge=0, description="Top edge, pixels.")
+    w: int = Field(ge=1, description="Width, pixels.")
+    h: int = Field(ge=1, description="Height, pixels.")
+
+
+class SampleSettings(_Section):
+    every_s: float = Field(
+        default=6 * 3600, gt=0, description="Scheduled sample per device at most this often."
+    )
+    event_min_gap_s: float = Field(
+        default=1800, gt=0, description="Event-triggered samples at most this often per device."
+    )
+    budget_bytes_month: int = Field(
+        default=50_000_000, ge=0, description="Sample bytes a device may send per 30 days."
+    )
+    expected_bytes: int = Field(
+        default=60_000, ge=1, description="Bytes one sample is assumed to cost before it arrives."
+    )
+    max_side: int = Field(default=512, ge=32, le=4096, description="Longest side of a sample.")
+    disagreement_ratio: float = Field(
+        default=0.5, gt=0, description="Event: |device - reference| / reference above this."
+    )
+    disagreement_min_ugm3: float = Field(
+        default=10.0, ge=0, description="... and the absolute difference above this, µg/m³."
+    )
+    borderline_reject_ratio: float = Field(
+        default=0.2, gt=0, lt=1, description="Event: quality gate rejects this share of frames."
+    )
+    borderline_flagged_ratio: float = Field(
+        default=0.3, gt=0, lt=1, description="Event: this share of recent readings is flagged."
+    )
+    roi: dict[str, RoiLimit] = Field(
+        default_factory=dict, description="Configured ROI per device id (checked on arrival)."
+    )
+    max_pixels: int = Field(
+        default=1024 * 1024, ge=1, description="Largest ROI area for devices without one above."
+    )
+    store: Literal["local"] = Field(
+        default="local", description="Where sample files go (S3 is a documented follow-up)."
+    )
+    store_dir: Path | None = Field(
+        default=None, description="Folder of sample files; default: samples/ under data_dir."
+    )
+    context_s: int = Field(
+        default=600, ge=0, le=86400, description="Readings kept as provenance: ± this many s."
+    )
+
+
+class LabelSettings(_Section):
+    max_km: float = Field(default=2.0, gt=0, description="Monitor at most this far, km.")
+    tolerance_s: float = Field(
+        default=900, gt=0, description="Reference reading at most this far in time, s."
+    )
+
+
+class CalibrationSettings(_Section):
+    every_s: float = Field(default=86400, gt=0, description="Refit a device at most this often.")
+    window_days: float = Field(default=30, gt=0, description="Paired readings from this window.")
+    min_pairs: int = Field(default=24, ge=3, description="Fewer pairs: no fit.")
+    slope_min: float = Field(default=0.2, gt=0, description="Refuse fits with a smaller slope.")
+    slope_max: float = Field(default=5.0, gt=0, description="Refuse fits with a larger slope.")
+    intercept_max: float = Field(default=50.0, ge=0, description="Refuse |intercept| above this.")
+    push: bool = Field(default=True, description="Send each new calibration to the device.")
+
+
+class DriftSettings(_Section):
+    window_s: int = Field(default=7 * 86400, ge=3600, description="Recent window compared, s.")
+    baseline_s: int = Field(
+        default=28 * 86400, ge=3600, description="Device baseline window before it, s."
+    )
+    min_n: int = Field(default=200, ge=10, description="Readings needed in each distribution.")
+    psi_alert: float = Field(default=0.25, gt=0, description="PSI at or above this is drift.")
+    mae_alert: float = Field(
+        default=25.0, gt=0, description="Error vs a co-located reference above this is drift."
+    )
+
+
+class LoopSettings(_Section):
+    enabled: bool = Field(default=False, description="Run the periodic closed-loop job.")
+    interval_s: float = Field(default=300.0, gt=0, description="Seconds between rounds.")
+    samples: SampleSettings = Field(default_factory=SampleSettings, description="Samples.")
+    labels: LabelSettings = Field(default_factory=LabelSettings, description="Reference join.")
+    calibration: CalibrationSettings = Field(
+        default_factory=CalibrationSettings, description="Per-device calibration."
+    )
+    drift: DriftSettings = Field(default_factory=DriftSettings, description="Drift watch.")
