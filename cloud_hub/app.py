@@ -22,6 +22,7 @@ from cloud_hub.api.routes import (
     auth,
     devices,
     fleet,
+    loop,
     monitors,
     ops,
     readings,
@@ -35,6 +36,7 @@ from cloud_hub.errors import StoreUnavailable
 from cloud_hub.hub import Hub
 from cloud_hub.ingest.metrics import IngestMetrics
 from cloud_hub.ingest.worker import IngestWorker
+from cloud_hub.loop.job import LoopJob, open_store
 from cloud_hub.mqtt_client import MqttSettings, publish_once
 from cloud_hub.registry import Registry
 from cloud_hub.registry.directory import RegistryDirectory
@@ -113,6 +115,17 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         if settings.rollouts.enabled
         else None
     )
+    loop_job = (
+        LoopJob(
+            hub.registry,
+            hub.series,
+            hub.publish,
+            settings.loop,
+            open_store(settings.loop, settings.data_dir),
+        )
+        if settings.loop.enabled
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -122,10 +135,14 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
             evaluator.start()
         if rollout_evaluator is not None:
             rollout_evaluator.start()
+        if loop_job is not None:
+            loop_job.start()
         log.info("hub started", extra={"ingest": worker is not None})
         try:
             yield
         finally:
+            if loop_job is not None:
+                loop_job.stop()
             if rollout_evaluator is not None:
                 rollout_evaluator.stop()
             if evaluator is not None:
@@ -151,6 +168,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         alerts,
         releases,
         rollouts,
+        loop,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     mount_console(app, settings.console, api_prefix=API_PREFIX)

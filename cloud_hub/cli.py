@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cloud_hub.errors import HubError
+from cloud_hub.loop import cli as loop_cli
 
 DESCRIPTION = """\
 Runs the 2.5Vision Edge cloud hub and manages its fleet.
@@ -19,6 +20,7 @@ Runs the 2.5Vision Edge cloud hub and manages its fleet.
   cloud-hub devices list | revoke ID | rotate ID
   cloud-hub users add NAME --role admin      create a user (password from CLOUD_HUB_NEW_PASSWORD
                                              or asked for)
+  cloud-hub dataset export --out DIR         field samples as a training dataset
 Settings come from --config FILE and CLOUD_HUB_<FIELD> variables (see docs/hub.md).
 """
 
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     uadd = usub.add_parser("add", help="create a user")
     uadd.add_argument("username")
     uadd.add_argument("--role", choices=["viewer", "operator", "admin"], required=True)
+    loop_cli.add_parser(sub)
     return p
 
 
@@ -69,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             password = os.environ.get("CLOUD_HUB_NEW_PASSWORD") or commands.ask_password()
             print(json.dumps(commands.add_user(settings, args.username, args.role, password)))
             return 0
+        if args.command == "dataset":
+            return loop_cli.run(settings, args)
         return commands.devices(settings, args)
     except HubError as e:
         print(f"cloud-hub: {e}", file=sys.stderr)

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from cloud_hub.console.settings import ConsoleSettings
 from cloud_hub.errors import ValidationFailed
 from cloud_hub.ingest.settings import IngestSettings
+from cloud_hub.loop.settings import LoopSettings
 from cloud_hub.mqtt_client import MqttSettings
 from cloud_hub.rollouts.spec import RolloutSettings
 from cloud_hub.series.settings import SeriesSettings
@@ -112,6 +113,10 @@ class HubSettings(BaseSettings):
         default_factory=RolloutSettings, description="Staged model rollouts."
     )
     console: ConsoleSettings = Field(default_factory=ConsoleSettings, description="Web console.")
+    loop: LoopSettings = Field(
+        default_factory=LoopSettings,
+        description="Closed loop: samples, labels, calibration, drift.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from pydantic import TypeAdapter
 
 from cloud_hub.alerts import notify
-from cloud_hub.alerts.rules import AqiAbove, DeviceState, Pm25Above, RuleParams, evaluate
+from cloud_hub.alerts.rules import (
+    AqiAbove,
+    DeviceState,
+    Drift,
+    Pm25Above,
+    RuleParams,
+    evaluate,
+)
 from cloud_hub.errors import HubError
 from cloud_hub.registry import Registry, devices
 from cloud_hub.registry import alerts as alert_repo
@@ -61,6 +68,8 @@ class AlertEvaluator:
 
     def _rule(self, rule: AlertRule, now: float) -> list[AlertNotice]:
         params = PARAMS.validate_python({"kind": rule.kind, **rule.params})
+        if isinstance(params, Drift):
+            return []  # the closed-loop job owns drift rules (cloud_hub.loop.watch)
         with self._registry.session() as s:
             scoped = devices.list_devices(s, zone_id=rule.zone_id)
             states = [

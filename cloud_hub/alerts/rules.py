@@ -8,6 +8,7 @@ Kinds and parameters:
 - ``offline`` {after_s}: the device was seen, but not for longer than ``after_s``.
 - ``outbox_growing`` {max_age_s}: the oldest unsent reading in the device's outbox (last
   heartbeat) is older than ``max_age_s``: the outbox is filling, not draining.
+- ``drift`` {}: a drift signal of the device is over its threshold (evaluated by the closed loop).
 - ``quality_failures`` {max_ratio, min_frames}: the quality gate rejected more than ``max_ratio``
   of the frames since the agent started (needs ``min_frames`` frames).
 """
@@ -55,8 +56,16 @@ class QualityFailures(_Params):
     min_frames: int = Field(default=100, ge=1, description="Frames needed before judging.")
 
 
+class Drift(_Params):
+    """Evaluated by the closed-loop job (cloud_hub.loop.watch), not here: fires while any drift
+    signal of the device is at or above its threshold."""
+
+    kind: Literal["drift"] = "drift"
+
+
 RuleParams = Annotated[
-    Pm25Above | AqiAbove | Offline | OutboxGrowing | QualityFailures, Field(discriminator="kind")
+    Pm25Above | AqiAbove | Offline | OutboxGrowing | QualityFailures | Drift,
+    Field(discriminator="kind"),
 ]
 
 

@@ -5,7 +5,8 @@ PSI = Σ (pᵢ - qᵢ)·ln(pᵢ / qᵢ) over bins, with empty bins floored at 1e
 - ``pm25``: predictions, log-spaced bins matching the AQI breakpoints and beyond;
 - ``sd``: the model's uncertainty per reading (a stand-in for haze features the devices do not
   report);
-- ``flags``: quality-gate outcome per reading: none, or the lowest flag bit set (0..7).
+- ``flags``: quality-gate outcome per reading: none, or the lowest quality flag set (bits 1..7;
+  CALIBRATED is ignored).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Final
 
 PM25_EDGES: Final = (5.0, 9.0, 15.0, 25.0, 35.4, 55.4, 80.0, 125.4, 225.4)
 SD_EDGES: Final = (2.0, 4.0, 6.0, 9.0, 13.0, 20.0, 30.0, 50.0)
-FLAG_BINS: Final = 9  # none + bits 0..7
+FLAG_BINS: Final = 8  # none + bits 1..7 (bit 0, CALIBRATED, is not a quality outcome)
 SIGNALS: Final = ("pm25", "sd", "flags")
 _FLOOR: Final = 1e-4
 
@@ -32,8 +33,8 @@ def histogram(values: Sequence[float], edges: Sequence[float]) -> list[int]:
 def flag_histogram(flags: Sequence[int]) -> list[int]:
     counts = [0] * FLAG_BINS
     for f in flags:
-        low = f & 0xFF
-        counts[0 if low == 0 else (low & -low).bit_length()] += 1
+        low = f & 0xFE
+        counts[0 if low == 0 else (low & -low).bit_length() - 1] += 1
     return counts
 
 

@@ -132,7 +132,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("loop_samples", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_loop_samples_label_status"))
