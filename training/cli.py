@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from training.errors import TrainingError
+from training.signing import cli as signing_cli
 
 DESCRIPTION = """\
 Trains and releases 2.5Vision Edge PM2.5 models.
@@ -25,8 +26,8 @@ Trains and releases 2.5Vision Edge PM2.5 models.
   evaluate        evaluate a release folder (manifest + ONNX files) on a dataset folder
   pipeline        all steps: render → train → export/evaluate → (MLflow)
   baseline        regenerate the shipped models/ deterministically (training/configs/small.yaml)
-
-Not yet available in this build: `release` (signing + publishing) arrives with signed OTA (issue 6).
+  keys            TUF keys: generate, init the update repository, rotate, revoke (docs/ota.md)
+  release         sign a release folder (manifest.json + ONNX files) as TUF targets
 """
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "small.yaml"
 
@@ -74,19 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     b.add_argument("--work", type=Path, default=Path("data/train/baseline"))
     b.add_argument("--out", type=Path, default=Path("models"))
-    sub.add_parser("release", help="NOT YET AVAILABLE: signing/publishing arrives with issue 6")
+    signing_cli.add_parsers(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    if args.command == "release":
-        print(
-            "pm25-train release: not yet available (arrives with signed OTA, issue 6)",
-            file=sys.stderr,
-        )
-        return 2
+    if args.command in signing_cli.COMMANDS:
+        return signing_cli.run(args)
     try:
         out = _dispatch(args)
     except TrainingError as e:

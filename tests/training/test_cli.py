@@ -7,10 +7,13 @@ import pytest
 from training.cli import build_parser, main
 
 
-def test_release_is_not_available_yet(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["release"]) == 2
-    assert "not yet available" in capsys.readouterr().err
-    assert "Not yet available" in build_parser().format_help()
+def test_release_reports_a_missing_repository(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["release", "--repo", str(tmp_path / "none"), "--manifest",
+            str(tmp_path / "manifest.json"), "--targets-key", str(tmp_path / "t.pem")]  # fmt: skip
+    assert main(argv) == 2
+    assert "pm25-train release: error:" in capsys.readouterr().err
 
 
 def test_dataset_real_reports_errors_cleanly(
@@ -22,7 +25,8 @@ def test_dataset_real_reports_errors_cleanly(
 
 def test_every_subcommand_has_help() -> None:
     text = build_parser().format_help()
-    for cmd in ("dataset", "train", "export", "evaluate", "pipeline", "baseline", "release"):
+    commands = ("dataset", "train", "export", "evaluate", "pipeline", "baseline", "release")
+    for cmd in (*commands, "keys"):
         assert cmd in text
 
 
