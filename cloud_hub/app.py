@@ -43,6 +43,7 @@ from cloud_hub.registry.directory import RegistryDirectory
 from cloud_hub.rollouts.evaluator import RolloutEvaluator
 from cloud_hub.series.factory import open_series_store
 from cloud_hub.settings import HubSettings
+from cloud_hub.updates import make_refresher, make_updates_router
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -115,6 +116,9 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         if settings.rollouts.enabled
         else None
     )
+    refresher = make_refresher(settings.updates, hub.metrics)
+    if refresher is not None:
+        hub.checks["updates"] = refresher.check
     loop_job = (
         LoopJob(
             hub.registry,
@@ -135,6 +139,8 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
             evaluator.start()
         if rollout_evaluator is not None:
             rollout_evaluator.start()
+        if refresher is not None:
+            refresher.start()
         if loop_job is not None:
             loop_job.start()
         log.info("hub started", extra={"ingest": worker is not None})
@@ -143,6 +149,8 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         finally:
             if loop_job is not None:
                 loop_job.stop()
+            if refresher is not None:
+                refresher.stop()
             if rollout_evaluator is not None:
                 rollout_evaluator.stop()
             if evaluator is not None:
@@ -171,5 +179,8 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         loop,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    repo_dir = settings.updates.repo_dir or settings.rollouts.repository_dir
+    if repo_dir is not None:
+        app.include_router(make_updates_router(repo_dir))
     mount_console(app, settings.console, api_prefix=API_PREFIX)
     return app

@@ -23,6 +23,7 @@ from cloud_hub.loop.settings import LoopSettings
 from cloud_hub.mqtt_client import MqttSettings
 from cloud_hub.rollouts.spec import RolloutSettings
 from cloud_hub.series.settings import SeriesSettings
+from cloud_hub.updates.settings import UpdatesSettings
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "password", "admin"})
 MIN_SECRET_KEY_CHARS = 32
@@ -111,6 +112,9 @@ class HubSettings(BaseSettings):
     )
     rollouts: RolloutSettings = Field(
         default_factory=RolloutSettings, description="Staged model rollouts."
+    )
+    updates: UpdatesSettings = Field(
+        default_factory=UpdatesSettings, description="Update repository served at /tuf."
     )
     console: ConsoleSettings = Field(default_factory=ConsoleSettings, description="Web console.")
     loop: LoopSettings = Field(

@@ -2,13 +2,12 @@
 
 One round (:meth:`AlertEvaluator.run_once`) reads rules and device state from the registry and
 recent readings from the series store, applies the pure :func:`rules.evaluate`, and records the
-changes. The thread loop is the only place that catches everything: it logs and carries on.
+changes. `PeriodicTask`'s loop is the only place that catches everything: it logs and carries on.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from cloud_hub.alerts.rules import (
     evaluate,
 )
 from cloud_hub.errors import HubError
+from cloud_hub.periodic import PeriodicTask
 from cloud_hub.registry import Registry, devices
 from cloud_hub.registry import alerts as alert_repo
 from cloud_hub.registry.models import AlertEvent, AlertRule
@@ -53,8 +53,7 @@ class AlertEvaluator:
         self._settings = settings
         self._clock = clock
         self._webhook = webhook
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._task = PeriodicTask("alerts", settings.interval_s, self.run_once)
 
     def run_once(self) -> list[AlertNotice]:
         """Evaluate every enabled rule once; return the notices of alerts fired or resolved."""
@@ -131,19 +130,7 @@ class AlertEvaluator:
                 log.warning("alert webhook failed", extra={"rule_id": rule.id, "error": str(e)})
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="hub-alerts", daemon=True)
-        self._thread.start()
+        self._task.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._settings.interval_s):
-            try:
-                self.run_once()
-            except Exception:  # the stage's outer loop: log, carry on with the next round
-                log.exception("alert evaluation failed")
+        self._task.stop(timeout_s)

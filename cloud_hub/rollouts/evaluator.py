@@ -11,14 +11,13 @@ one registry transaction per rollout:
 4. notices: the next wave of the cohort (zone budget permitting) gets an ``update_notice``
    through the hub's command path (command log + MQTT publish).
 
-The thread loop is the only place that catches everything: it logs and carries on.
+`PeriodicTask`'s loop is the only place that catches everything: it logs and carries on.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud_hub.errors import HubError
+from cloud_hub.periodic import PeriodicTask
 from cloud_hub.registry import Registry, logs
 from cloud_hub.registry.models import Device, Rollout, RolloutDevice
 from cloud_hub.rollouts import cohorts, gates, progress, reference, service
@@ -55,8 +55,7 @@ class RolloutEvaluator:
         self._publish = publish
         self._settings = settings
         self._clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._task = PeriodicTask("rollouts", settings.interval_s, self.run_once)
         self.notices_sent = 0
 
     def run_once(self) -> dict[str, gates.Verdict]:
@@ -173,22 +172,10 @@ class RolloutEvaluator:
         )  # fmt: skip
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="hub-rollouts", daemon=True)
-        self._thread.start()
+        self._task.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._settings.interval_s):
-            try:
-                self.run_once()
-            except Exception:  # the stage's outer loop: log, carry on with the next round
-                log.exception("rollout evaluation failed")
+        self._task.stop(timeout_s)
 
 
 def _gate_json(v: gates.Verdicts, now: float) -> dict[str, object]:

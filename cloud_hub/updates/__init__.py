@@ -6,6 +6,15 @@ expiry and version checks) but never make a device install something the targets
 """
 
 from cloud_hub.updates.online import OnlineSigners, refresh
+from cloud_hub.updates.refresher import RepositoryRefresher, make_refresher
 from cloud_hub.updates.router import make_updates_router
+from cloud_hub.updates.settings import UpdatesSettings
 
-__all__ = ["OnlineSigners", "make_updates_router", "refresh"]
+__all__ = [
+    "OnlineSigners",
+    "RepositoryRefresher",
+    "UpdatesSettings",
+    "make_refresher",
+    "make_updates_router",
+    "refresh",
+]
