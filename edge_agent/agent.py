@@ -126,6 +126,7 @@ class EdgeAgent:
                 outbox=outbox,
                 health=health,
                 shadow=updates.tap.offer if updates else None,
+                calibration=cfg.calibration,
             )
         commands = CommandHandler(
             cfg.device_id,

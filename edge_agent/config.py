@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from edge_agent.capture import CaptureConfig
 from edge_agent.config_sections import (
+    CalibrationConfig,
     HeartbeatConfig,
     LoggingConfig,
     MqttConfig,
@@ -60,6 +61,9 @@ class AgentConfig(BaseSettings):
     heartbeat: HeartbeatConfig = Field(default_factory=HeartbeatConfig, description="Health.")
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
     update: UpdateConfig = Field(default_factory=UpdateConfig, description="Model updates.")
+    calibration: CalibrationConfig = Field(
+        default_factory=CalibrationConfig, description="Site calibration (pushed by the hub)."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -112,3 +112,16 @@ class LoggingConfig(Section):
     """Log output (stderr; journald picks it up under systemd)."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+
+
+class CalibrationConfig(Section):
+    """Site calibration y = slope·x + intercept against a co-located reference monitor; the hub
+    fits it and pushes it as a config patch (docs/closed-loop.md). Version 0: none applied."""
+
+    version: int = Field(0, ge=0, description="Calibration version from the hub; 0 = none.")
+    slope: float = Field(1.0, ge=0.05, le=20, description="Multiplies the model's estimate.")
+    intercept: float = Field(0.0, ge=-500, le=500, description="Added after the slope, µg/m³.")
+
+    def apply(self, pm25: float, sd: float) -> tuple[float, float]:
+        """The calibrated estimate and its standard deviation (scaled by the slope)."""
+        return max(0.0, self.slope * pm25 + self.intercept), sd * self.slope

@@ -17,12 +17,14 @@ import numpy.typing as npt
 
 from edge_agent.capture import Frame
 from edge_agent.commands import SampleFrame
+from edge_agent.config_sections import CalibrationConfig
 from edge_agent.gate import QualityGate
 from edge_agent.heartbeat import Health, ModelInfo
 from edge_agent.inference.model import Estimator
 from edge_agent.outbox import NewReading, Outbox
 from edge_agent.predict import estimate_frame
 from pm25.preprocess import Roi
+from pm25.wire import QualityFlag
 from pm25.wire import Roi as WireRoi
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,9 @@ class ProducerStage:
         outbox: Outbox,
         health: Health,
         shadow: Callable[[npt.NDArray[Any], float], None] | None = None,
+        calibration: CalibrationConfig | None = None,
     ) -> None:
+        self._calibration = calibration if calibration and calibration.version > 0 else None
         self._frames = frames
         self._shadow = shadow  # the update's shadow run: both models on the same frames
         self._interval = interval_s
@@ -95,9 +99,12 @@ class ProducerStage:
             return
         self._health.frame(accepted=True, latency_ms=est.timings.inference_ms)
         cat = int(est.category) if est.category is not None else 0
-        pm, sd = min(max(est.pm25, 0.0), 2000.0), min(max(est.sd, 0.0), 2000.0)
+        raw, sd, flags = est.pm25, est.sd, int(est.flags)
+        if self._calibration is not None:  # the site calibration the hub pushed
+            (raw, sd), flags = self._calibration.apply(raw, sd), flags | QualityFlag.CALIBRATED
+        pm, sd = min(max(raw, 0.0), 2000.0), min(max(sd, 0.0), 2000.0)
         mv = self._estimator.manifest.version
-        self._outbox.append(NewReading(t, round(pm, 1), round(sd, 1), cat, int(est.flags), mv))
+        self._outbox.append(NewReading(t, round(pm, 1), round(sd, 1), cat, flags, mv))
         self.produced += 1
         if self._shadow is not None:
-            self._shadow(frame.image, pm)
+            self._shadow(frame.image, est.pm25)  # both models compared uncalibrated
