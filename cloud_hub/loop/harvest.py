@@ -57,8 +57,9 @@ def _take(
         request = db.get(SampleRequest, row.command_id)
         sample.reason = request.reason if request else Reason.MANUAL
         device = db.get(Device, row.device_id)
-        cal = queries.latest_calibration(db, row.device_id)
-        sample.calibration_version = cal.version if cal else None
+        sample.calibration_version = queries.calibration_in_effect(
+            db, row.device_id, row.captured_at
+        )
         sample.model_version = device.model_version if device else None
     ctx = queries.device_readings(
         series, row.device_id, row.captured_at - s.samples.context_s,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cloud_hub.loop.labels import Monitor, RefReading
 from cloud_hub.loop.tables import DeviceCalibration
-from cloud_hub.registry.models import ReferenceMonitor, ReferenceReading
+from cloud_hub.registry.models import CommandLogEntry, ReferenceMonitor, ReferenceReading
 from cloud_hub.series import Selection, SeriesStore, StoredReading
 
 MAX_READINGS = 200_000
@@ -57,3 +57,19 @@ def next_calibration_version(session: Session, device_id: str) -> int:
         select(func.max(DeviceCalibration.version)).where(DeviceCalibration.device_id == device_id)
     )
     return int(top or 0) + 1
+
+
+def calibration_in_effect(session: Session, device_id: str, t: float) -> int | None:
+    """The calibration version the device applied at ``t``: the newest whose config push the
+    device had acked by then (it restarts its stages on the ack). None: uncalibrated."""
+    return session.scalar(
+        select(DeviceCalibration.version)
+        .join(CommandLogEntry, CommandLogEntry.id == DeviceCalibration.command_id)
+        .where(
+            DeviceCalibration.device_id == device_id,
+            CommandLogEntry.ok.is_(True),
+            CommandLogEntry.acked_at <= t,
+        )
+        .order_by(DeviceCalibration.version.desc())
+        .limit(1)
+    )

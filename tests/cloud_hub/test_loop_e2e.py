@@ -20,6 +20,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from cloud_hub.loop import queries
 from cloud_hub.loop.export import ExportFilter, export
 from cloud_hub.loop.job import LoopJob, open_store
 from cloud_hub.loop.tables import LoopSample
@@ -47,7 +48,7 @@ from tests.support.mosquitto import MosquittoBroker
 from training.loader import load_dataset
 
 LAT, LON = 6.25, -75.57
-NOW = int(time.time()) // 600 * 600  # readings end on a monitor interval
+NOW = int(time.time())  # readings end a minute before the test starts
 
 
 def _ref(t: float) -> float:
@@ -189,7 +190,8 @@ def test_closed_loop(tmp_path: Path, mosquitto: MosquittoBroker) -> None:  # noq
             job = LoopJob(h.hub.registry, h.hub.series, h.hub.publish, h.hub.settings.loop,
                           open_store(h.hub.settings.loop, h.hub.settings.data_dir))  # fmt: skip
             first = job.run_once()
-            assert first.asked == {"cam-a": "schedule", "cam-b": "schedule"}
+            # cam-a reads twice the monitor: an event; cam-b has no monitor: its schedule.
+            assert first.asked == {"cam-a": "disagreement", "cam-b": "schedule"}
             assert first.calibrated["cam-a"] == 1
             assert "no reference monitor" in str(first.calibrated["cam-b"])
             assert first.drift == {"cam-a": [], "cam-b": ["pm25"]}
@@ -239,9 +241,11 @@ def test_closed_loop(tmp_path: Path, mosquitto: MosquittoBroker) -> None:  # noq
                 }
                 a = s.query(LoopSample).filter_by(device_id="cam-a", state="stored").one()
                 assert len(a.context["readings"]) >= 1  # provenance: readings around it
-                assert (a.model_version, a.calibration_version, a.monitor_id) == (1, 1, "mon-1")
+                # Captured before the device acked calibration 1: made uncalibrated.
+                assert (a.model_version, a.calibration_version, a.monitor_id) == (1, None, "mon-1")
+                assert queries.calibration_in_effect(s, "cam-a", time.time()) == 1
             assert rows == {
-                ("cam-a", "schedule", "stored", "joined"),
+                ("cam-a", "disagreement", "stored", "joined"),
                 ("cam-b", "schedule", "stored", "no_monitor"),
                 ("cam-a", "manual", "refused", "pending"),
             }
