@@ -10,12 +10,13 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= edge,hub,train,dev
 
-.PHONY: help venv system-deps services lint typecheck unit test demo bench clean console-assets
+.PHONY: help venv system-deps services lint typecheck unit test demo bench model clean console-assets
 
 help:
 	@echo "make test   - install everything and run lint, type checks and the whole suite"
 	@echo "make demo   - run the system on embedded defaults"
 	@echo "make bench  - run the benchmarks (prints a table, writes bench/results/*.json)"
+	@echo "make model  - regenerate the shipped baseline model in models/ (deterministic)"
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -51,6 +52,9 @@ demo: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+model: venv
+	$(BIN)/pm25-train baseline
 
 # The console's third-party browser files (uPlot), from the committed npm lock, copied into
 # cloud_hub/console/static/vendor/ (gitignored); the hub serves nothing from a CDN.
