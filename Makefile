@@ -10,11 +10,12 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= edge,hub,train,dev
 
-.PHONY: help venv system-deps services lint typecheck unit test demo bench model clean console-assets
+.PHONY: help venv system-deps services lint typecheck unit test demo demo-ota bench model clean console-assets
 
 help:
 	@echo "make test   - install everything and run lint, type checks and the whole suite"
 	@echo "make demo   - run the system on embedded defaults"
+	@echo "make demo-ota - the demo plus the OTA story (signed release, staged rollout)"
 	@echo "make bench  - run the benchmarks (prints a table, writes bench/results/*.json)"
 	@echo "make model  - regenerate the shipped baseline model in models/ (deterministic)"
 
@@ -49,6 +50,11 @@ demo: venv
 	bash scripts/install-system-deps.sh demo
 	$(MAKE) console-assets
 	$(BIN)/python scripts/demo.py
+
+demo-ota: venv
+	bash scripts/install-system-deps.sh demo
+	$(MAKE) console-assets
+	$(BIN)/python scripts/demo.py --ota
 
 bench: venv
 	$(BIN)/python -m bench

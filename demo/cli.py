@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ota",
         action="store_true",
-        help="the OTA story (signed model release rolled out to the units): NOT "
-        "available yet; exits 2",
+        help="the OTA story: keys, signed release v2 (the baseline re-released), a staged rollout "
+        "over the hub API, the units update (make demo-ota; docs/demo.md)",
     )
     return p
 
@@ -63,21 +63,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from demo.frames import write_frames  # noqa: PLC0415 - OpenCV only when asked
 
         return write_frames(args.out)
-    if args.ota:
-        print(
-            "make demo --ota: not available yet (comes with the OTA demo helper; the hook is "
-            "demo.stack.Stack.after_start)",
-            file=sys.stderr,
-        )
-        return 2
     if not 1 <= args.devices <= 8:
         print("make demo: --devices must be 1..8", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="demo: %(message)s")
     from demo.stack import Stack  # noqa: PLC0415
 
+    stack = Stack(args)
+    if args.ota:
+        from demo.ota_rollout import install  # noqa: PLC0415
+
+        install(stack)
     try:
-        return Stack(args).run()
+        return stack.run()
     except DemoError as e:
         print(f"make demo: {e}", file=sys.stderr)
         return 1

@@ -35,8 +35,17 @@ class HubSecrets:
         return cls(secrets.token_urlsafe(24), secrets.token_urlsafe(48), secrets.token_urlsafe(12))
 
 
-def write_config(run_dir: Path, broker: Broker, hub_secrets: HubSecrets, http_port: int) -> Path:
-    """The hub's YAML: embedded SQLite registry and series, ingest on, broker files to maintain."""
+def write_config(
+    run_dir: Path,
+    broker: Broker,
+    hub_secrets: HubSecrets,
+    http_port: int,
+    sections: dict[str, Any] | None = None,
+) -> Path:
+    """The hub's YAML: embedded SQLite registry and series, ingest on, broker files to maintain.
+
+    `sections` add or replace top-level sections (the OTA story's ``updates`` and ``rollouts``).
+    """
     config = {
         "mode": "development",
         "data_dir": str(run_dir / "hub"),
@@ -61,6 +70,7 @@ def write_config(run_dir: Path, broker: Broker, hub_secrets: HubSecrets, http_po
             "pid_file": str(broker.pid_file),
         },
     }
+    config.update(sections or {})
     path = run_dir / "hub.yaml"
     path.touch(mode=0o600)
     path.write_text("# Written by the demo; contains secrets.\n" + yaml.safe_dump(config))

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from demo import monitor
 from demo.broker import start_mosquitto
@@ -32,8 +33,12 @@ class Stack:
         self.children = Children()
         self.stop = threading.Event()
         self.units: list[Unit] = plan_units(args.devices)
-        # Hook for the OTA story (a later helper): callables run once everything is up.
+        # Hooks (the OTA story, demo.ota): before the hub starts, with the run dir fresh, and once
+        # everything is up; extra hub config sections and unit environment they ask for.
+        self.before_hub: list[Callable[[Stack], None]] = []
         self.after_start: list[Callable[[Stack, Api], None]] = []
+        self.hub_sections: dict[str, Any] = {}
+        self.unit_env: dict[str, str] = {}
 
     def run(self) -> int:
         exit_on_signals()
@@ -54,6 +59,8 @@ class Stack:
         if self.run_dir.exists():
             shutil.rmtree(self.run_dir)
         self.run_dir.mkdir(parents=True)
+        for hook in self.before_hub:
+            hook(self)
         hub_secrets = HubSecrets.generate()
         broker = start_mosquitto(
             self.run_dir, self.children, HUB_USER, hub_secrets.mqtt_password, self.args.broker_port
@@ -62,7 +69,9 @@ class Stack:
             f"broker: Mosquitto on 127.0.0.1:{broker.port} (auth + per-device ACL from "
             f"deploy/mosquitto; log {broker.log_file})"
         )
-        config = write_config(self.run_dir, broker, hub_secrets, self.args.http_port)
+        config = write_config(
+            self.run_dir, broker, hub_secrets, self.args.http_port, self.hub_sections
+        )
         base = start_hub(config, self.run_dir, self.children)
         api = Api(base, ADMIN, hub_secrets.admin_password)
         print(f"hub: {base} (SQLite registry and series under {self.run_dir / 'hub'})")
@@ -96,6 +105,7 @@ class Stack:
             if done.returncode != 0:
                 raise DemoError(f"cloud-hub devices add {unit.device_id}: {done.stderr.strip()}")
             env = unit_env(unit, units_dir / unit.device_id, MODEL, self.args.interval)
+            env.update(self.unit_env)
             start_unit(unit, bundle, env, self.run_dir, self.children)
             print(
                 f"unit: {unit.device_id} street {unit.camera_seed}, {unit.profile} city "

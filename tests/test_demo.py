@@ -100,11 +100,6 @@ def test_no_mosquitto_says_why_and_fails(
     assert "MQTT 3.1.1 only" in capsys.readouterr().err
 
 
-def test_ota_is_not_available_yet_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--ota"]) == 2
-    assert "not available yet" in capsys.readouterr().err
-
-
 def test_device_count_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--devices", "0"]) == 2
     assert "--devices" in capsys.readouterr().err
