@@ -55,6 +55,15 @@ class LoopJob:
         self.settings, self.store, self._clock = settings, store, clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Last attempt per (what, device): a failed fit or a drift check is not redone each round.
+        self._tried: dict[tuple[str, str], float] = {}
+
+    def _due(self, what: str, device_id: str, every_s: float, now: float) -> bool:
+        last = self._tried.get((what, device_id))
+        if last is not None and now - last < every_s:
+            return False
+        self._tried[what, device_id] = now
+        return True
 
     def run_once(self) -> Round:
         now = self._clock()
@@ -67,11 +76,13 @@ class LoopJob:
         for device_id in ids:
             with self.registry.session() as db:
                 last = queries.latest_calibration(db, device_id)
-            if last is None or now - last.fitted_at >= s.calibration.every_s:
+            fresh = last is not None and now - last.fitted_at < s.calibration.every_s
+            if not fresh and self._due("calibration", device_id, s.calibration.every_s, now):
                 cal = calibrate(self.registry, self.series, self.publish, s, device_id, now=now)
                 out.calibrated[device_id] = cal if isinstance(cal, str) else cal.version
-            results = watch.evaluate_device(self.registry, self.series, s, device_id, now)
-            out.drift[device_id] = [r.signal for r in results if r.drifted]
+            if self._due("drift", device_id, s.drift.every_s, now):
+                results = watch.evaluate_device(self.registry, self.series, s, device_id, now)
+                out.drift[device_id] = [r.signal for r in results if r.drifted]
         out.notices = len(watch.alert(self.registry, self.publish, now))
         return out
 

@@ -82,6 +82,7 @@ class CalibrationSettings(_Section):
 
 
 class DriftSettings(_Section):
+    every_s: float = Field(default=3600, gt=0, description="Evaluate a device at most this often.")
     window_s: int = Field(default=7 * 86400, ge=3600, description="Recent window compared, s.")
     baseline_s: int = Field(
         default=28 * 86400, ge=3600, description="Device baseline window before it, s."

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from cloud_hub.app import create_app
 from cloud_hub.settings import HubSettings
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "hub.md").read_text()
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOC = (DOCS / "hub.md").read_text() + (DOCS / "closed-loop.md").read_text()
 
 
 def _env_names(model: type[BaseModel], prefix: str = "CLOUD_HUB_") -> list[str]:
