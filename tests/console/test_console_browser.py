@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import math
+import time
 
 import httpx
 from playwright.sync_api import Page, Route, expect
 
+from cloud_hub.loop.tables import DriftResult
 from tests.console.browser import DESKTOP, PHONE, Browser, screenshot
 from tests.console.live_hub import DEVICES, PASSWORD, LiveHub
 
@@ -130,11 +132,16 @@ def test_operator_requests_a_sample_and_adds_a_device(live: LiveHub, browser: Br
     assert 8 <= buckets <= 12  # 2 h of readings minus the 20 min gap, in 10 min buckets
     expect(page.locator("#pm25-chart canvas")).to_have_count(1)
     expect(page.locator("#sample")).to_contain_text("No sample captured yet")
+    expect(page.locator("#drift")).to_contain_text("No drift check yet")  # closed-loop panel
+    with live.hub.registry.session() as s:  # what the loop job stores after a drift check
+        s.add(DriftResult(device_id="cam-east", signal="pm25", statistic=0.41, threshold=0.25,
+                          n=500, baseline="device", drifted=True, at=time.time()))  # fmt: skip
     page.click("#request-sample")
     expect(page.locator("#commands td:text('capture_sample')")).to_have_count(1, timeout=TIMEOUT_MS)
     # The device (over the real broker) sends the crop and acks; the page shows both live.
     expect(page.locator("#commands td:text('ok')")).to_have_count(1, timeout=TIMEOUT_MS)
     expect(page.locator("#sample img")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#drift tr:has-text('pm25')")).to_contain_text("drifted")
     commands = httpx.get(
         f"{live.url}/api/v1/devices/cam-east/commands", headers=live.headers("viewer")
     ).json()

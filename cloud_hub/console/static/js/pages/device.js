@@ -40,6 +40,7 @@ export async function render(root, ctx) {
   const healthBox = h("div", { id: "health" });
   const sampleBox = h("div", { id: "sample" });
   const commandsBox = h("div", { id: "commands" });
+  const driftBox = h("div", { id: "drift" });
   const actions = h("div", { class: "actions" });
   if (ctx.can("operator")) {
     const send = (type) => async () => {
@@ -57,7 +58,8 @@ export async function render(root, ctx) {
     h("section", { class: "card" }, h("h2", {}, "Health"), healthBox),
     h("div", { class: "cols" },
       h("section", { class: "card" }, h("h2", {}, "Last sample"), sampleBox),
-      h("section", { class: "card" }, h("h2", {}, "Commands"), actions, commandsBox)));
+      h("section", { class: "card" }, h("h2", {}, "Commands"), actions, commandsBox)),
+    h("section", { class: "card" }, h("h2", {}, "Drift"), driftBox));
   const monitors = device.lat === null ? [] : (await api("/monitors"))
     .filter((m) => km(device, m) <= REFERENCE_KM);
   let charts = [];
@@ -103,6 +105,16 @@ export async function render(root, ctx) {
       : h("p", { class: "muted" }, "No sample captured yet."));
   }
 
+  async function drawDrift() {  // closed loop: PSI per signal vs the model's or device's baseline
+    const rows = await api(`/loop/devices/${encodeURIComponent(id)}/drift`);
+    driftBox.replaceChildren(table([
+      { label: "Signal", cell: (r) => r.signal }, { label: "Statistic", cell: (r) => fmtNum(r.statistic) },
+      { label: "Threshold", cell: (r) => fmtNum(r.threshold) }, { label: "n", cell: (r) => String(r.n) },
+      { label: "Against", cell: (r) => r.baseline },
+      { label: "State", cell: (r) => r.drifted ? "drifted" : "ok" }, { label: "At", cell: (r) => fmtTime(r.at) },
+    ], rows, "No drift check yet (needs enough readings)."));
+  }
+
   async function refresh() {
     const end = Math.floor(Date.now() / 1000) + 1;
     const start = end - range;
@@ -127,7 +139,7 @@ export async function render(root, ctx) {
       raw.truncated ? " (truncated: narrow the range)" : "",
       `, ${raw.gaps.length} gap records`, monitors.length ? `, reference: ${monitors[0].name || monitors[0].id}` : ", no co-located reference monitor",
       last ? h("span", {}, " — latest ", h("span", { class: "aqi", style: `background:${categoryColour(ctx.config.aqi_bands, last.aqi)}` }, `${fmtNum(last.pm25)} µg/m³, ${ctx.config.aqi_bands[last.aqi]?.label ?? ""}`)) : "");
-    await Promise.all([drawHealth(start, end), drawSample()]);
+    await Promise.all([drawHealth(start, end), drawSample(), drawDrift()]);
     commandsBox.replaceChildren(table([
       { label: "Issued", cell: (c) => fmtTime(c.issued_at) }, { label: "Type", cell: (c) => c.type },
       { label: "By", cell: (c) => c.issued_by },
