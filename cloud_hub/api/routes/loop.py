@@ -8,7 +8,7 @@ disk between the hub and the training box. The CLI writes a folder directly.
 
 from __future__ import annotations
 
-import io
+import shutil
 import tarfile
 import tempfile
 import time
@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import Field
 from sqlalchemy import func, select
+from starlette.background import BackgroundTask
 
 from cloud_hub.api.deps import HubDep, Operator, Viewer
 from cloud_hub.api.schemas import Body, Public
@@ -181,18 +182,24 @@ def put_drift_reference(
 
 
 @router.post("/dataset/export")
-def export_dataset(body: ExportIn, _: Operator, hub: HubDep) -> Response:
-    """The dataset (docs/datasets.md format + manifest.json) as a .tar.gz."""
+def export_dataset(body: ExportIn, _: Operator, hub: HubDep) -> FileResponse:
+    """The dataset (docs/datasets.md format + manifest.json) as a .tar.gz, built in a temporary
+    file under data_dir (not in memory) and deleted once sent."""
     s = hub.settings
     f = ExportFilter(body.since, body.until, tuple(body.devices), body.zone)
-    with tempfile.TemporaryDirectory(dir=s.data_dir) as tmp:
-        out = Path(tmp) / "dataset"
+    work = Path(tempfile.mkdtemp(prefix="export-", dir=s.data_dir))
+    try:
+        out = work / "dataset"
         export(hub.registry, open_store(s.loop, s.data_dir), out, f, s.loop.labels.tolerance_s)
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        archive = work / "dataset.tar.gz"
+        with tarfile.open(archive, mode="w:gz") as tar:
             tar.add(out, arcname="dataset")
-    return Response(
-        buf.getvalue(),
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return FileResponse(
+        archive,
         media_type="application/gzip",
-        headers={"Content-Disposition": 'attachment; filename="dataset.tar.gz"'},
+        filename="dataset.tar.gz",
+        background=BackgroundTask(shutil.rmtree, work, ignore_errors=True),
     )
