@@ -56,11 +56,12 @@ class StreamScheduler:
 
 
 def same_model_prefix(rows: Sequence[StoredReading]) -> list[StoredReading]:
-    """The leading rows that share the first row's model version (a batch never spans a swap)."""
+    """The leading rows that share the first row's model and calibration versions (a batch
+    never spans a model swap or a calibration change)."""
     if not rows:
         return []
-    mv = rows[0].model_version
-    return list(itertools.takewhile(lambda r: r.model_version == mv, rows))
+    mv, cv = rows[0].model_version, rows[0].cv
+    return list(itertools.takewhile(lambda r: (r.model_version, r.cv) == (mv, cv), rows))
 
 
 def readings_batch(device_id: str, rows: Sequence[StoredReading]) -> ReadingBatch:
@@ -71,6 +72,7 @@ def readings_batch(device_id: str, rows: Sequence[StoredReading]) -> ReadingBatc
     return ReadingBatch(
         d=device_id,
         mv=rows[0].model_version,
+        cv=rows[0].cv or None,
         s0=s0,
         t0=_utc(t0),
         dt=tuple(r.t - t0 for r in rows),

@@ -104,7 +104,8 @@ class ProducerStage:
             (raw, sd), flags = self._calibration.apply(raw, sd), flags | QualityFlag.CALIBRATED
         pm, sd = min(max(raw, 0.0), 2000.0), min(max(sd, 0.0), 2000.0)
         mv = self._estimator.manifest.version
-        self._outbox.append(NewReading(t, round(pm, 1), round(sd, 1), cat, flags, mv))
+        cv = self._calibration.version if self._calibration is not None else 0
+        self._outbox.append(NewReading(t, round(pm, 1), round(sd, 1), cat, flags, mv, cv))
         self.produced += 1
         if self._shadow is not None:
             self._shadow(frame.image, est.pm25)  # both models compared uncalibrated

@@ -15,7 +15,7 @@ from edge_agent.outbox.compaction import compaction_share, plan_aggregates
 from edge_agent.outbox.records import StoredReading
 
 log = logging.getLogger(__name__)
-_READING_COLS = "seq, t, pm25, sd, aqi, flags, mv"
+_READING_COLS = "seq, t, pm25, sd, aqi, flags, mv, cv"
 
 
 def _read(db: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> list[StoredReading]:

@@ -39,6 +39,12 @@ def m001_initial(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
 
 
+@migration
+def m002_calibration_version(db: sqlite3.Connection) -> None:
+    """The calibration version each reading was made with (0: none); batches split on it."""
+    db.execute("ALTER TABLE readings ADD COLUMN cv INTEGER NOT NULL DEFAULT 0")
+
+
 def apply_migrations(db: sqlite3.Connection) -> list[str]:
     """Apply every registered migration not yet recorded; return the names applied now."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at INTEGER)")

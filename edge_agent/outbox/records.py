@@ -15,6 +15,7 @@ class NewReading:
     aqi: int
     flags: int
     model_version: int
+    cv: int = 0  # calibration version applied (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class StoredReading:
     aqi: int
     flags: int
     model_version: int
+    cv: int = 0  # calibration version applied (0: none)
 
 
 @dataclass(frozen=True, slots=True)

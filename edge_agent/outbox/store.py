@@ -33,7 +33,7 @@ from edge_agent.outbox.stats import read_stats
 log = logging.getLogger(__name__)
 
 SEQ_BLOCK = 10_000  # seqs reserved per write of the high-water file
-_READING_COLS = "seq, t, pm25, sd, aqi, flags, mv"
+_READING_COLS = "seq, t, pm25, sd, aqi, flags, mv, cv"
 
 
 class Outbox:
@@ -114,7 +114,7 @@ class Outbox:
             except OSError as e:
                 self._errors["outbox_seq_file"] = f"cannot write seq high-water file: {e}"
         self._next_seq = seq + 1
-        return StoredReading(seq, r.t, r.pm25, r.sd, r.aqi, r.flags, r.model_version)
+        return StoredReading(seq, r.t, r.pm25, r.sd, r.aqi, r.flags, r.model_version, r.cv)
 
     def _new_seq(self) -> int:
         return self._assign(NewReading(0, 0, 0, 0, 0, 0)).seq
@@ -130,8 +130,11 @@ class Outbox:
         try:
             with self._db:
                 self._db.executemany(
-                    f"INSERT OR IGNORE INTO readings ({_READING_COLS}) VALUES (?,?,?,?,?,?,?)",
-                    [(r.seq, r.t, r.pm25, r.sd, r.aqi, r.flags, r.model_version) for r in rows],
+                    f"INSERT OR IGNORE INTO readings ({_READING_COLS}) VALUES (?,?,?,?,?,?,?,?)",
+                    [
+                        (r.seq, r.t, r.pm25, r.sd, r.aqi, r.flags, r.model_version, r.cv)
+                        for r in rows
+                    ],
                 )
                 dbmod.set_meta(self._db, "next_seq", self._next_seq)
             self._buffer.clear()

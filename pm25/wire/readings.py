@@ -139,6 +139,12 @@ class ReadingBatch(Message):
 
     d: DeviceId = Field(description="Device id (equals the device id in the topic).")
     mv: int = Field(ge=0, description="Model version that made every reading of the batch.")
+    cv: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="Site calibration version applied to every reading of the batch; absent: none.",
+    )
     s0: Seq = Field(description="Base sequence number: the first reading's seq.")
     t0: UtcTime = Field(description="Base time, unix seconds UTC: the earliest capture time.")
     dt: tuple[Offset, ...] = Field(

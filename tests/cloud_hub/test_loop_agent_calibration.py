@@ -13,12 +13,14 @@ from pathlib import Path
 from cloud_hub.registry import monitors
 from cloud_hub.registry.models import CommandLogEntry
 from cloud_hub.series import Selection
-from pm25.wire import QualityFlag
+from pm25 import topics
+from pm25.wire import QualityFlag, ReadingBatch, decode
 from tests.cloud_hub.hub_support import running_hub
-from tests.conftest import HUB_USER
+from tests.conftest import HUB_USER, WATCHER_USER
 from tests.edge_agent.integration.agent_proc import agent_env, start_agent, wait_for_seq
 from tests.edge_agent.model_factory import build_fixture_model
 from tests.support.mosquitto import MosquittoBroker
+from tests.support.mqtt import Watcher
 
 LAT, LON = 6.25, -75.57
 
@@ -52,6 +54,7 @@ def test_agent_applies_pushed_calibration(tmp_path: Path, mosquitto: MosquittoBr
         env = agent_env("cam-cal", mosquitto.port, r.json()["mqtt_password"], data, model,
                         EDGE_AGENT_CAPTURE__INTERVAL_S="0.2",
                         EDGE_AGENT_CAPTURE__SOURCE__SPEEDUP="1")  # fmt: skip
+        watcher = Watcher(mosquitto.port, *WATCHER_USER, [topics.readings("cam-cal")]).start()
         agent = start_agent(env, tmp_path / "agent.log")
         try:
             start = int(time.time()) - 1
@@ -90,6 +93,11 @@ def test_agent_applies_pushed_calibration(tmp_path: Path, mosquitto: MosquittoBr
         finally:
             if agent.poll() is None:
                 agent.kill()
+            watcher.stop()
+        # On the wire, every calibrated batch names its calibration version; the others none.
+        batches = [decode(ReadingBatch, m.payload) for m in watcher.wait_for(1)]
+        cvs = {(b.cv, any(f & QualityFlag.CALIBRATED for f in b.fl)) for b in batches if b.pm}
+        assert cvs == {(None, False), (cal["version"], True)}
         flagged = [pm for _, pm, f in readings() if f & QualityFlag.CALIBRATED]
         raw = [pm for _, pm, f in readings() if not f & QualityFlag.CALIBRATED]
         assert flagged and raw
