@@ -140,3 +140,13 @@ def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["dataset", "export", "--out", str(tmp_path / "y"), "--since", "2024-01-01T00:00:00"])
     assert "needs a timezone" in capsys.readouterr().err
+
+
+def test_enabled_loop_runs_in_the_hub(tmp_path: Path) -> None:
+    with running_hub(tmp_path, loop={"enabled": True, "interval_s": 0.2}) as h:
+        h.client.post("/api/v1/devices", json={"id": "cam-1"}, headers=h.headers("operator"))
+        _add_sample(h)
+        deadline = time.monotonic() + 10
+        while not h.client.get("/api/v1/loop/samples", headers=h.headers("viewer")).json():
+            assert time.monotonic() < deadline, "the loop job did not take the sample in"
+            time.sleep(0.1)
