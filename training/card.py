@@ -31,7 +31,8 @@ plus relative humidity when the unit has a sensor (or the hub provides it).
   One scale on s² was fitted on validation cameras so that estimate ± 1.2816·sd covers 80 %.
 - **Network:** 5 stride-2 3×3 conv stages (BatchNorm, ReLU), average pooling into three
   horizontal bands (far field, middle, near road), then a 2-layer MLP with the
-  standardised haze features and humidity. {params:,} parameters, {macs:,} MACs per frame.
+  standardised haze features, humidity and {profile}. {params:,} parameters, {macs:,} MACs per
+  frame.
   Only Conv/ReLU/Pool/Linear: no hard-swish or squeeze-excitation, which quantize badly.
   INT8: ONNX Runtime static QDQ, per-channel weights, calibrated on {calib} training frames;
   the last Linear stays FP32.
@@ -92,6 +93,16 @@ Indicative PM2.5 and AQI category from fixed, daylight roadside cameras with sce
 """
 
 
+def _profile_text(rows: int) -> str:
+    if not rows:
+        return "no vertical profile"
+    return (
+        f"a vertical profile in {rows} row bands (per channel: log mean radiance relative to the "
+        "frame's, and log contrast; computed in the graph from the image input). The sky has no "
+        "scene depth, so its brightness and colour against elevation gauge the haze on any camera"
+    )
+
+
 def goals_table(m: dict[str, Any]) -> str:
     """The issue's goals next to what this run measured."""
     g, o = m["fp32_0_250"]["overall"], m["fp32"]["overall"]
@@ -127,6 +138,7 @@ def write_model_card(path: Path, metrics_json: Path, cfg: PipelineConfig) -> Non
             label=e.label,
             hdrop=cfg.train.humidity_dropout,
             c=cfg.model.log_offset,
+            profile=_profile_text(cfg.model.profile_rows),
             params=int(facts["parameters"]),
             macs=int(facts["macs"]),
             calib=e.calibration_frames,

@@ -54,6 +54,12 @@ class ModelConfig(_Section):
         0.0, ge=0.0, description="0: estimate = log-normal median; > 0: mean with s² capped."
     )
     log_offset: float = Field(1.0, gt=0.0, description="c in log(PM2.5 + c), µg/m³.")
+    profile_rows: int = Field(
+        0,
+        ge=0,
+        description="Rows of the vertical profile branch (row log-means and contrast of the "
+        "un-normalised image, exposure-normalised; 0: off). Must divide the input height.",
+    )
 
 
 class TrainConfig(_Section):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from pm25.preprocess import DEFAULT_MEAN, DEFAULT_STD
 from training.config import ModelConfig
 
 
@@ -46,7 +47,8 @@ class HazeNet(nn.Module):
         self.register_buffer("feat_mean", torch.zeros(n_features))
         self.register_buffer("feat_std", torch.ones(n_features))
         self.register_buffer("var_scale", torch.tensor(1.0))  # set by interval calibration
-        width = 3 * c_in + n_features + 2
+        self.profile_rows = cfg.profile_rows
+        width = 3 * c_in + n_features + 2 + 6 * cfg.profile_rows
         self.head = nn.Sequential(
             nn.Linear(width, cfg.hidden),
             nn.ReLU(inplace=True),
@@ -62,10 +64,33 @@ class HazeNet(nn.Module):
         f = (features - self.feat_mean) / self.feat_std
         known = (humidity >= 0.0) & (humidity <= 1.0)  # False for NaN too
         h = torch.where(known, humidity, torch.zeros_like(humidity))
-        z = self.head(torch.cat([x, f, h, 1.0 - known.to(h.dtype)], dim=1))
+        parts = [x, f, h, 1.0 - known.to(h.dtype)]
+        if self.profile_rows:
+            parts.append(vertical_profile(image, self.profile_rows))
+        z = self.head(torch.cat(parts, dim=1))
         mu_logvar = self.out(z)
         mu, logvar = mu_logvar[:, :1], mu_logvar[:, 1:]
         return torch.cat([mu, logvar + torch.log(self.var_scale)], dim=1)
+
+
+def vertical_profile(image: Tensor, rows: int) -> Tensor:
+    """(N, 6·rows): per band of rows and channel, log mean radiance minus the frame's log mean
+    (exposure cancels) and log row contrast (std/mean).
+
+    The sky has no scene depth: its brightness and colour against elevation (whitening towards
+    the horizon) gauge the haze on any camera, and the contrast profile shows how far it reaches.
+    """
+    n, c, hgt, w = image.shape
+    mean = torch.tensor(DEFAULT_MEAN, dtype=image.dtype, device=image.device).view(1, 3, 1, 1)
+    std = torch.tensor(DEFAULT_STD, dtype=image.dtype, device=image.device).view(1, 3, 1, 1)
+    raw = (image * std + mean).clamp(min=0.0)  # 0..1 RGB, as the camera delivered it
+    bands = raw.reshape(n, c, rows, (hgt // rows) * w)
+    m = bands.mean(dim=3)
+    sd = torch.sqrt(((bands - m.unsqueeze(3)) ** 2).mean(dim=3) + 1e-6)
+    log_m = torch.log(m + 1e-3)
+    level = log_m.mean(dim=(1, 2), keepdim=True)
+    contrast = torch.log(sd + 1e-3) - log_m
+    return torch.cat([(log_m - level).flatten(1), contrast.flatten(1)], dim=1)
 
 
 class ExportWrapper(nn.Module):

@@ -24,7 +24,7 @@ def tiny_config(seed: int = 0) -> PipelineConfig:
             seed=seed, cameras=6, frames_per_camera=8, width=320, height=180, workers=1
         ),
         split=SplitConfig(val_fraction=0.2, test_fraction=0.34, time_holdout_fraction=0.2),
-        model=ModelConfig(channels=(8, 16, 24), hidden=16),
+        model=ModelConfig(channels=(8, 16, 24), hidden=16, profile_rows=4),
         train=TrainConfig(epochs=3, patience=3, batch_size=8, threads=1, device="cpu"),
         export=ExportConfig(calibration_frames=16, golden_count=2),
     )

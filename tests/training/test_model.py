@@ -5,10 +5,17 @@ import math
 import numpy as np
 import torch
 
+from pm25.preprocess import DEFAULT_MEAN, DEFAULT_STD
 from tests.training.conftest import tiny_config
 from training.config import ModelConfig, TrainConfig
 from training.metrics import Z80, evaluate, fit_linear, per_camera_calibration
-from training.model import ExportWrapper, HazeNet, count_macs, count_parameters
+from training.model import (
+    ExportWrapper,
+    HazeNet,
+    count_macs,
+    count_parameters,
+    vertical_profile,
+)
 from training.train import nll, seed_everything
 
 
@@ -87,3 +94,30 @@ def test_per_camera_calibration_fixes_a_linear_camera_error() -> None:
     out = per_camera_calibration(pred, truth, cam, t, k=4)
     assert out["rmse_before"] > 20 and out["rmse_after"] < 1e-6
     assert fit_linear(np.array([3.0, 3.0]), np.array([4.0, 6.0])) == (1.0, 2.0)
+
+
+def _normalised(raw: torch.Tensor) -> torch.Tensor:
+    mean = torch.tensor(DEFAULT_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(DEFAULT_STD).view(1, 3, 1, 1)
+    return (raw - mean) / std
+
+
+def test_vertical_profile_ignores_exposure_and_sees_the_sky_gradient() -> None:
+    rows = torch.linspace(0.2, 0.6, 24).view(1, 1, 24, 1)
+    raw = rows * torch.tensor([0.8, 0.9, 1.0]).view(1, 3, 1, 1) * torch.ones(1, 3, 24, 16)
+    raw = raw + 0.2 * torch.rand(1, 3, 24, 16, generator=torch.Generator().manual_seed(0))
+    p = vertical_profile(_normalised(raw), 4)
+    assert p.shape == (1, 24)  # 3 channels × 4 bands × (log level, log contrast)
+    darker = vertical_profile(_normalised(raw * 0.5), 4)
+    torch.testing.assert_close(p[:, :12], darker[:, :12], atol=2e-3, rtol=0)  # levels
+    torch.testing.assert_close(p[:, 12:], darker[:, 12:], atol=0.05, rtol=0)  # contrast (ε)
+    flat = vertical_profile(_normalised(torch.full((1, 3, 24, 16), 0.4)), 4)
+    assert not torch.allclose(p[:, :12], flat[:, :12], atol=0.1)  # the gradient is visible
+
+
+def test_profile_branch_widens_only_the_head() -> None:
+    plain = HazeNet(ModelConfig(channels=(4, 8), hidden=8), 3)
+    prof = HazeNet(ModelConfig(channels=(4, 8), hidden=8, profile_rows=4), 3)
+    assert count_parameters(prof) - count_parameters(plain) == 6 * 4 * 8
+    out = prof.eval()(torch.randn(2, 3, 32, 32), torch.randn(2, 3), torch.zeros(2, 1))
+    assert out.shape == (2, 2) and bool(torch.isfinite(out).all())
