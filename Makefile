@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # torch is pinned here, installed before anything that depends on it: a looser
 # spec can pull a multi-GB CUDA build (see DEVELOPERS.md).
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= edge,hub,train,dev
+EXTRAS ?= edge,openvino,hub,train,dev
 
 .PHONY: help venv system-deps services lint typecheck unit test demo demo-ota bench model clean console-assets
 
