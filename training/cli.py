@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from training.errors import TrainingError
+from training.retrain import cli as retrain_cli
 from training.signing import cli as signing_cli
 
 DESCRIPTION = """\
@@ -26,6 +27,7 @@ Trains and releases 2.5Vision Edge PM2.5 models.
   evaluate        evaluate a release folder (manifest + ONNX files) on a dataset folder
   pipeline        all steps: render → train → export/evaluate → (MLflow)
   baseline        regenerate the shipped models/ deterministically (training/configs/small.yaml)
+  retrain         champion/challenger on field + sim data → signed release → canary rollout
   keys            TUF keys: generate, init the update repository, rotate, revoke (docs/ota.md)
   release         sign a release folder (manifest.json + ONNX files) as TUF targets
 """
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--work", type=Path, default=Path("data/train/baseline"))
     b.add_argument("--out", type=Path, default=Path("models"))
     signing_cli.add_parsers(sub)
+    retrain_cli.add_parser(sub)
     return p
 
 
@@ -110,4 +113,6 @@ def _dispatch(args: argparse.Namespace) -> dict[str, object]:
         return commands.pipeline(args.config, args.work, args.data, args.mlflow, args.tracking_uri)
     if args.command == "evaluate":
         return commands.evaluate_release(args.release, args.data)
+    if args.command == "retrain":
+        return retrain_cli.run(args)
     return commands.baseline(args.config, args.work, args.out)

@@ -84,13 +84,22 @@ def nll(out: Tensor, y: Tensor, beta: float = 0.0) -> Tensor:
     return per.mean()
 
 
-def train(train_data: Arrays, val_data: Arrays, mcfg: ModelConfig, cfg: TrainConfig) -> TrainResult:
-    """Train from scratch; returns the model of the best validation epoch."""
+def train(
+    train_data: Arrays,
+    val_data: Arrays,
+    mcfg: ModelConfig,
+    cfg: TrainConfig,
+    init: dict[str, torch.Tensor] | None = None,
+) -> TrainResult:
+    """Train from scratch, or from `init` (a state dict: warm start, feature scaling kept);
+    returns the model of the best validation epoch."""
     seed_everything(cfg.seed, cfg.threads)
     device = pick_device(cfg.device)
     model = HazeNet(mcfg, train_data.features.shape[1])
     model.feat_mean.copy_(torch.from_numpy(train_data.features.mean(0)))
     model.feat_std.copy_(torch.from_numpy(train_data.features.std(0) + 1e-6))
+    if init is not None:
+        model.load_state_dict(init)
     model.to(device)
     x_img, x_f, x_h, pm = _tensors(train_data, device)
     y = torch.log(pm + mcfg.log_offset)

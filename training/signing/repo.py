@@ -75,8 +75,17 @@ def _sign_checked(store: RepositoryStore, md: Metadata[Any], signers: Sequence[S
     store.store(md)
 
 
-def add_release(store: RepositoryStore, manifest_path: Path, targets_signer: Signer) -> ReleaseInfo:
-    """Publish the release whose manifest is at `manifest_path` as targets; new targets version."""
+def add_release(
+    store: RepositoryStore,
+    manifest_path: Path,
+    targets_signer: Signer,
+    extra: Mapping[str, bytes] | None = None,
+) -> ReleaseInfo:
+    """Publish the release whose manifest is at `manifest_path` as targets; new targets version.
+
+    `extra` files (e.g. ``MODEL_CARD.md``, which the hub's release catalogue shows) are published
+    as ``<name>/v<version>/<file>`` too; devices fetch only the manifest's artifacts.
+    """
     try:
         manifest = load_manifest(manifest_path)
         for artifact in manifest.artifacts:
@@ -93,6 +102,9 @@ def add_release(store: RepositoryStore, manifest_path: Path, targets_signer: Sig
     for artifact in manifest.artifacts:
         data = (manifest_path.parent / artifact.filename).read_bytes()
         path = artifact_target(manifest.name, manifest.version, artifact.filename)
+        md.signed.targets[path] = store.add_target(path, data)
+    for filename, data in (extra or {}).items():
+        path = artifact_target(manifest.name, manifest.version, filename)
         md.signed.targets[path] = store.add_target(path, data)
     info = ReleaseInfo(name=manifest.name, version=manifest.version, label=manifest.label,
                        manifest_sha256=sha256_file(manifest_path))  # fmt: skip
