@@ -10,6 +10,7 @@ import pytest
 
 from edge_agent import cli_predict
 from edge_agent.cli import main
+from edge_agent.inference.select import available_backends, choose_backend
 from pm25.scene import CameraEffects
 from tests.edge_agent.sim_frames import NIGHT, frame
 
@@ -33,7 +34,8 @@ def test_one_json_line_per_image_and_exit_1_on_bad_ones(
     assert code == 1 and [x["path"] for x in lines] == [str(p) for p in images]
     day, corrupt, missing, night = lines
     assert isinstance(day["pm25"], float) and day["pm25"] >= 0 and day["accepted"]
-    assert day["model"] == "fixture:1" and day["backend"] == "onnxruntime"
+    auto = choose_backend("auto", available_backends())[0]  # openvino where it is installed
+    assert day["model"] == "fixture:1" and day["backend"] == auto
     assert {"sd", "aqi", "category", "flags", "artifact", "latency_ms"} <= set(day)
     assert corrupt == {"path": images[1].as_posix(), "error": "not a readable image"}
     assert missing["error"] == "no such file"

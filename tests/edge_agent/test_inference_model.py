@@ -18,7 +18,9 @@ from pm25.preprocess import preprocess
 from tests.edge_agent.model_factory import build_fixture_model
 from tests.edge_agent.sim_frames import frame
 
-FAST = InferenceConfig(warmup_runs=1, timing_runs=5)
+# Pinned to ONNX Runtime: these tests compare with direct onnxruntime runs and its messages
+# (auto would pick OpenVINO where it is installed; tests/edge_agent/test_inference_openvino.py).
+FAST = InferenceConfig(warmup_runs=1, timing_runs=5, backend="onnxruntime")
 
 
 def test_estimate_matches_a_direct_onnxruntime_run(fixture_model_dir: Path, tmp_path: Path) -> None:
