@@ -23,7 +23,7 @@ from typing import Any
 
 from pm25.ota import ReleaseInfo
 from pm25.preprocess import DEFAULT_SPEC
-from training.errors import ExportError, TrainingError
+from training.errors import DatasetError, ExportError, TrainingError
 from training.loader import JoinReport, load_dataset
 from training.mix import Mixed, mix
 from training.pipeline import dataset_arrays, export_release, save_model
@@ -99,6 +99,8 @@ def retrain(cfg: RetrainConfig, champion_dir: Path, real: Path, work: Path, *, t
             warm_start: Path | None = None) -> Outcome:  # fmt: skip
     """Run the whole loop once; see the module docstring."""
     clock = {"start": time.monotonic()}
+    if not real.is_dir():  # before the champion: the cheapest mistake to report first
+        raise DatasetError(f"{real}: dataset folder does not exist")
     champion = open_release("champion", champion_dir)
     work.mkdir(parents=True, exist_ok=True)
     mixed, join = load_mixed(cfg, real, work, strict)
