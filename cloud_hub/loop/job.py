@@ -6,7 +6,6 @@ Built by the composition root like the alert evaluator; only the thread loop cat
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from cloud_hub.loop import harvest, queries, scheduler, watch
 from cloud_hub.loop.calibrate import calibrate
 from cloud_hub.loop.settings import LoopSettings
 from cloud_hub.loop.store import LocalSampleStore, SampleStore
+from cloud_hub.periodic import PeriodicTask
 from cloud_hub.registry import Registry
 from cloud_hub.registry.models import Device
 from cloud_hub.series import SeriesStore
@@ -53,8 +53,7 @@ class LoopJob:
     ) -> None:
         self.registry, self.series, self.publish = registry, series, publish
         self.settings, self.store, self._clock = settings, store, clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._task = PeriodicTask("loop", settings.interval_s, self.run_once)
         # Last attempt per (what, device): a failed fit or a drift check is not redone each round.
         self._tried: dict[tuple[str, str], float] = {}
 
@@ -87,19 +86,7 @@ class LoopJob:
         return out
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="hub-loop", daemon=True)
-        self._thread.start()
+        self._task.start()
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.settings.interval_s):
-            try:
-                self.run_once()
-            except Exception:  # the stage's outer loop: log, carry on with the next round
-                log.exception("closed-loop round failed")
+        self._task.stop(timeout_s)

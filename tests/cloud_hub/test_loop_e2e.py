@@ -54,8 +54,11 @@ NOW = int(time.time()) // 60 * 60 - 30
 
 
 def _ref(t: float) -> float:
-    """The monitor's PM2.5: a 1-hour cycle, so every hour has the same distribution."""
-    return 25 + 5 * math.sin(2 * math.pi * round(t / 600) / 6)
+    """The monitor's PM2.5: a 1-hour cycle in 10-minute steps, phased on NOW so the last quarter
+    hour (what the sample scheduler compares) looks the same whatever the wall clock says."""
+    # Monitor readings sit at NOW + 30 s + k·10 min and device readings at whole minutes from NOW,
+    # so each device reading has exactly one nearest monitor reading with the value it used.
+    return 25 + 5 * math.cos(2 * math.pi * round((t - NOW - 30) / 600) / 6)
 
 
 class FakeCamera:
@@ -143,6 +146,8 @@ def _count(h: HubClient, model: type[object]) -> int:
 
 
 def test_closed_loop(tmp_path: Path, mosquitto: MosquittoBroker) -> None:  # noqa: PLR0915
+    global NOW  # noqa: PLW0603 - the data is built around the time the test runs, not collection
+    NOW = int(time.time()) // 60 * 60 - 30
     mosquitto.start()
     assert mosquitto.process is not None
     pid = tmp_path / "mosquitto.pid"
@@ -167,7 +172,7 @@ def test_closed_loop(tmp_path: Path, mosquitto: MosquittoBroker) -> None:  # noq
         with h.hub.registry.session() as s:
             monitors.create_monitor(s, "test", "mon-1", name="m", lat=LAT + 0.001, lon=LON)
         with h.hub.registry.session() as s:
-            refs = [(float(t), _ref(t)) for t in range(NOW - 9000, NOW + 1200, 600)]
+            refs = [(float(t), _ref(t)) for t in range(NOW - 9000 + 30, NOW + 1200, 600)]
             monitors.add_readings(s, "test", "mon-1", refs)
         rule = {"name": "drift", "params": {"kind": "drift"}}
         assert h.client.post("/api/v1/alerts/rules", json=rule, headers=op).status_code == 201
