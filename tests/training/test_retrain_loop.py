@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,11 @@ def run_cli(args: list[str]) -> dict[str, Any]:
 def week1(world: dict[str, Path]) -> dict[str, Any]:
     """The weekly retrain: warm start from the champion, half field rows, signed, MLflow."""
     tmp = world["tmp"]
-    return run_cli(["retrain", "--champion", str(world["champion"]), "--real", str(world["field"]),
+    live = tmp / "live" / "release"  # a copy the run may replace: release files + model.pt
+    shutil.copytree(world["champion"], live)
+    shutil.copyfile(world["champion"].parent / "model.pt", live.parent / "model.pt")
+    return run_cli(["retrain", "--champion", str(live), "--install-champion",
+                   "--real", str(world["field"]),
                    "--config", str(tmp / "good.yaml"), "--work", str(tmp / "week1"),
                    "--trigger", "weekly", "--repo", str(world["repo"]),
                    "--targets-key", str(world["key"]), "--report-url", "https://hub/r/week1",
@@ -120,6 +125,8 @@ def test_challenger_wins_is_signed_and_a_canary_rollout_is_accepted(
                round(field["challenger"]["by_band"][b]["rmse"], 1))
            for b in field["champion"]["by_band"]}, "seconds:", out["seconds"])  # fmt: skip
     assert "registered version 1" in out["mlflow"]
+    live = tmp / "live" / "release"  # installed: the next run compares against v2, starts from it
+    assert load_manifest(live / "manifest.json").version == 2 and (live / "model.pt").is_file()
     report = (tmp / "week1" / "retrain-report" / "report.md").read_text()
     assert report.startswith("# Retrain report: challenger PROMOTED")
     for png in ("bands.png", "devices.png"):

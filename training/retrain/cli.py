@@ -35,6 +35,8 @@ def add_parser(sub: Any) -> None:
                         "the request JSON instead")  # fmt: skip
     p.add_argument("--hub-token", default=os.environ.get("PM25_HUB_TOKEN"),
                    help="operator token (default $PM25_HUB_TOKEN)")  # fmt: skip
+    p.add_argument("--install-champion", action="store_true",
+                   help="after signing: promoted release + weights → --champion")  # fmt: skip
     p.add_argument("--report-url", help="URL of the report for the model card (default: path)")
     p.add_argument("--no-mlflow", action="store_true", help="do not log/register in MLflow")
     p.add_argument("--tracking-uri", help="MLflow URI (default as `pipeline --mlflow`)")
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     hub = HubTarget(args.hub_url, args.hub_token) if args.hub_url else None
     promotion = Promotion(repo=args.repo, targets_key=args.targets_key, hub=hub,
                           report_url=args.report_url, tracking_uri=args.tracking_uri,
-                          mlflow=not args.no_mlflow)  # fmt: skip
+                          mlflow=not args.no_mlflow, install=args.install_champion)  # fmt: skip
     warm = None if args.scratch else find_weights(args.champion, args.init)
     out = retrain(cfg, args.champion, args.real, args.work, trigger=args.trigger,
                   promotion=promotion, strict=not args.lenient, warm_start=warm)  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from pm25.manifest import load_manifest
 from pm25.ota import ReleaseInfo
 from pm25.preprocess import DEFAULT_SPEC
 from training.errors import DatasetError, ExportError, TrainingError
@@ -39,7 +41,7 @@ from training.retrain.publish import (
     write_request,
 )
 from training.retrain.report import write_report
-from training.retrain.warm import load_weights
+from training.retrain.warm import WEIGHTS, load_weights
 from training.synth import render_dataset
 from training.tensors import Arrays, build_arrays
 from training.train import train
@@ -57,6 +59,7 @@ class Promotion:
     report_url: str | None = None  # how the console reaches the report (default: its path)
     tracking_uri: str | None = None
     mlflow: bool = True
+    install: bool = False  # after signing, the challenger becomes the champion folder's content
 
 
 @dataclass
@@ -76,7 +79,7 @@ class Outcome:
 def sim_arrays(cfg: RetrainConfig, work: Path) -> Arrays:
     """The simulated share, rendered once per synth config and cached as tensors."""
     folder, cache, stamp = work / "sim", work / "sim-tensors.npz", work / "sim-synth.json"
-    wanted = cfg.synth.model_dump_json()
+    wanted = cfg.synth.model_dump_json() + DEFAULT_SPEC.model_dump_json()  # either changes: redo
     if not stamp.exists() or stamp.read_text(encoding="utf-8") != wanted:
         shutil.rmtree(folder, ignore_errors=True)
         cache.unlink(missing_ok=True)
@@ -146,6 +149,7 @@ def retrain(cfg: RetrainConfig, champion_dir: Path, real: Path, work: Path, *, t
         "warm start": str(warm_start) if warm_start else "none (trained from scratch)",
         "epochs": f"{result.epochs_run} (best {result.best_epoch})",
         "data": json.dumps(mixed.counts), "field data": str(real),
+        "champion_dir": str(champion_dir),
     }  # fmt: skip
     outcome = Outcome(decision.promote, decision, report_dir / "report.md", out.release_dir,
                       champion.manifest.name, version, facts)  # fmt: skip
@@ -200,6 +204,9 @@ def _promote(outcome: Outcome, cfg: RetrainConfig, promotion: Promotion, work: P
     card = model_card(name, version, facts, outcome.decision, url)
     outcome.release = sign(promotion.repo, outcome.challenger, promotion.targets_key, card)
     facts["release"] = f"signed {name} v{version} into {promotion.repo}"
+    if promotion.install:
+        install_champion(outcome.challenger, Path(str(facts["champion_dir"])))
+        facts["installed"] = f"v{version} is now the champion in {facts['champion_dir']}"
     body = rollout_request(name, version, cfg.rollout)
     if promotion.hub is None:
         outcome.rollout_request = write_request(body, work / "rollout-request.json")
@@ -236,3 +243,19 @@ def refuse_unexported(
     (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
     return Outcome(False, decision, folder / "report.md", folder, champion.manifest.name, version,
                    facts)  # fmt: skip
+
+
+def install_champion(release: Path, champion: Path) -> None:
+    """Copy the promoted release (manifest, artifacts) and its weights into the champion folder,
+    file by file through temp names (the manifest last), so the next run starts from it."""
+    manifest = load_manifest(release / "manifest.json")
+    weights = release.parent / WEIGHTS
+    pairs = [(release / a.filename, champion / a.filename) for a in manifest.artifacts]
+    if weights.is_file():
+        pairs.append((weights, champion / WEIGHTS))
+    pairs.append((release / "manifest.json", champion / "manifest.json"))
+    champion.mkdir(parents=True, exist_ok=True)
+    for src, dst in pairs:
+        tmp = dst.with_name(dst.name + ".tmp")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
