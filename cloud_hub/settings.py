@@ -150,6 +150,12 @@ class HubSettings(BaseSettings):
             raise ValueError(
                 "auth.admin_password is a placeholder; set CLOUD_HUB_AUTH__ADMIN_PASSWORD"
             )
+        s3_secret = self.loop.samples.s3.secret_access_key
+        if s3_secret is not None and s3_secret.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "loop.samples.s3.secret_access_key is a placeholder; "
+                "set CLOUD_HUB_LOOP__SAMPLES__S3__SECRET_ACCESS_KEY"
+            )
         return self
 
     @property

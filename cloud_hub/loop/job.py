@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from cloud_hub.loop import harvest, queries, scheduler, watch
+from cloud_hub.loop import store as stores
 from cloud_hub.loop.calibrate import calibrate
 from cloud_hub.loop.settings import LoopSettings
-from cloud_hub.loop.store import LocalSampleStore, SampleStore
+from cloud_hub.loop.store import SampleStore
 from cloud_hub.periodic import PeriodicTask
 from cloud_hub.registry import Registry
 from cloud_hub.registry.models import Device
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def open_store(s: LoopSettings, data_dir: Path) -> SampleStore:
-    return LocalSampleStore(s.samples.store_dir or data_dir / "samples")
+    return stores.open_store(s.samples, data_dir)
 
 
 @dataclass

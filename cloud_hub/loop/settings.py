@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 
 class _Section(BaseModel):
@@ -19,6 +19,43 @@ class RoiLimit(_Section):
     y: int = Field(ge=0, description="Top edge, pixels.")
     w: int = Field(ge=1, description="Width, pixels.")
     h: int = Field(ge=1, description="Height, pixels.")
+
+
+class S3Settings(_Section):
+    """An S3-compatible object store for sample files (AWS S3, MinIO, Ceph RGW, ...)."""
+
+    endpoint_url: str | None = Field(
+        default=None, description="Endpoint, e.g. http://minio:9000; none: AWS S3 of the region."
+    )
+    bucket: str = Field(
+        default="",
+        pattern=r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="Bucket of the sample files (required when samples.store is s3).",
+    )
+    region: str = Field(default="us-east-1", description="Region the bucket is in.")
+    prefix: str = Field(
+        default="samples",
+        pattern=r"^$|^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$",
+        description="Key prefix of every object (no leading or trailing slash).",
+    )
+    access_key_id: SecretStr | None = Field(
+        default=None, description="Access key id; none: boto3's chain (AWS_* env, IAM role)."
+    )
+    secret_access_key: SecretStr | None = Field(
+        default=None, description="Secret access key; none: boto3's credential chain."
+    )
+    path_style: bool = Field(
+        default=False, description="Path-style addressing (endpoint/bucket/key): MinIO, Ceph."
+    )
+    create_bucket: bool = Field(
+        default=False, description="Create the bucket at first use if it is missing."
+    )
+    timeout_s: float = Field(
+        default=10.0, gt=0, description="Connect and read timeout of one request, s."
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Tries of one request before the store is down."
+    )
 
 
 class SampleSettings(_Section):
@@ -53,15 +90,24 @@ class SampleSettings(_Section):
     max_pixels: int = Field(
         default=1024 * 1024, ge=1, description="Largest ROI area for devices without one above."
     )
-    store: Literal["local"] = Field(
-        default="local", description="Where sample files go (S3 is a documented follow-up)."
+    store: Literal["local", "s3"] = Field(
+        default="local", description="Where sample files go: local folder or S3-compatible."
     )
     store_dir: Path | None = Field(
         default=None, description="Folder of sample files; default: samples/ under data_dir."
     )
+    s3: S3Settings = Field(default_factory=S3Settings, description="S3 store (store: s3).")
     context_s: int = Field(
         default=600, ge=0, le=86400, description="Readings kept as provenance: ± this many s."
     )
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> SampleSettings:
+        if self.store == "s3" and not self.s3.bucket:
+            raise ValueError("samples.store is s3 but samples.s3.bucket is empty")
+        if (self.s3.access_key_id is None) != (self.s3.secret_access_key is None):
+            raise ValueError("samples.s3: set both access_key_id and secret_access_key, or none")
+        return self
 
 
 class LabelSettings(_Section):
