@@ -153,3 +153,15 @@ def test_settings_validate_s3(monkeypatch: pytest.MonkeyPatch) -> None:
         HubSettings.model_validate(prod)  # ... production refuses it
     monkeypatch.setenv("CLOUD_HUB_LOOP__SAMPLES__S3__SECRET_ACCESS_KEY", "a-real-looking-secret")
     assert HubSettings.model_validate(prod).loop.samples.store == "s3"
+
+
+def test_local_store_lists_the_same_keys(tmp_path: Path) -> None:
+    store = open_store(HubSettings(data_dir=tmp_path).loop, tmp_path)
+    assert store.keys() == []
+    store.put("cam-1/20261130/20261130T101500Z_7.jpg", b"x")
+    store.put("cam-2/20261130/20261130T101600Z_8.jpg", b"y")
+    (tmp_path / "samples" / "cam-1" / "20261130" / ".part-abc").write_bytes(b"half")
+    assert store.keys("cam-1/") == ["cam-1/20261130/20261130T101500Z_7.jpg"]
+    assert len(store.keys()) == 2
+    with pytest.raises(ValueError, match="escapes"):
+        store.get("cam-1/../../etc/passwd")
