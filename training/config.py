@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -105,15 +105,24 @@ class PipelineConfig(_Section):
     export: ExportConfig = Field(default_factory=ExportConfig, description="Export.")
 
 
-def load_config(path: str | Path | None) -> PipelineConfig:
-    """Read and validate a YAML config (defaults when None); TrainingError names the problem."""
+C = TypeVar("C", bound=PipelineConfig)
+
+
+def read_config(path: str | Path | None, model: type[C]) -> C:
+    """Read and validate a YAML config as ``model`` (defaults when None); TrainingError names
+    the problem."""
     if path is None:
-        return PipelineConfig()
+        return model()
     p = Path(path)
     try:
         data: Any = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        return PipelineConfig.model_validate(data)
+        return model.model_validate(data)
     except OSError as e:
         raise TrainingError(f"{p}: cannot read config: {e.strerror}") from e
     except (yaml.YAMLError, ValidationError) as e:
         raise TrainingError(f"{p}: invalid config: {e}") from e
+
+
+def load_config(path: str | Path | None) -> PipelineConfig:
+    """The `pm25-train pipeline` configuration."""
+    return read_config(path, PipelineConfig)

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from training.config import PipelineConfig, SplitConfig
-from training.errors import TrainingError
+from training.config import PipelineConfig, SplitConfig, read_config
 from training.mix import MixConfig
 
 
@@ -74,13 +71,4 @@ class RetrainConfig(PipelineConfig):
 
 def load_retrain_config(path: str | Path | None) -> RetrainConfig:
     """Read and validate a retrain YAML (defaults when None); TrainingError names the problem."""
-    if path is None:
-        return RetrainConfig()
-    p = Path(path)
-    try:
-        data: Any = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        return RetrainConfig.model_validate(data)
-    except OSError as e:
-        raise TrainingError(f"{p}: cannot read config: {e.strerror}") from e
-    except (yaml.YAMLError, ValidationError) as e:
-        raise TrainingError(f"{p}: invalid config: {e}") from e
+    return read_config(path, RetrainConfig)
