@@ -6,7 +6,9 @@ Grey levels are 8-bit sRGB on a 320-pixel-wide grey copy of the frame; every thr
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class GateConfig(BaseModel):
@@ -70,3 +72,21 @@ class GateConfig(BaseModel):
     doubt_sd_scale: float = Field(
         1.5, ge=1.0, description="Uncertainty multiplier per doubtful check (multiplied together)."
     )
+
+    @model_validator(mode="after")
+    def _doubtful_bands_not_empty(self) -> Self:
+        # (reject, doubtful, doubtful must be on the accepting side): a swapped pair would
+        # silently empty the doubtful band, so no frame would ever get its flag.
+        below = (("dark_mean", "dark_mean_doubtful"), ("sharpness", "sharpness_doubtful"))
+        above = (
+            ("clipped_fraction", "clipped_fraction_doubtful"),
+            ("obstructed_fraction", "obstructed_fraction_doubtful"),
+            ("moved_fraction", "moved_fraction_doubtful"),
+        )
+        for reject, doubtful in below:
+            if getattr(self, doubtful) < getattr(self, reject):
+                raise ValueError(f"{doubtful} must be >= {reject}: below {reject} is rejected")
+        for reject, doubtful in above:
+            if getattr(self, doubtful) > getattr(self, reject):
+                raise ValueError(f"{doubtful} must be <= {reject}: above {reject} is rejected")
+        return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from edge_agent.gate import GateConfig, RejectReason
 from edge_agent.gate.policy import decide
@@ -79,3 +80,18 @@ def test_doubts_multiply() -> None:
 
 def test_no_reference_no_moved_check() -> None:
     assert decide(stats(), CFG, 0, None).accepted
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("dark_mean_doubtful", 30.0),
+        ("sharpness_doubtful", 0.01),
+        ("clipped_fraction_doubtful", 0.5),
+        ("obstructed_fraction_doubtful", 0.5),
+        ("moved_fraction_doubtful", 0.5),
+    ],
+)
+def test_swapped_doubtful_threshold_is_a_clear_config_error(field: str, value: float) -> None:
+    with pytest.raises(ValidationError, match=field):
+        GateConfig(**{field: value})
