@@ -163,6 +163,8 @@ class ReferenceReading(Base):
     )
     t: Mapped[float] = mapped_column(Float, primary_key=True)
     pm25: Mapped[float] = mapped_column(Float)
+    # Relative humidity in percent (0..100) as monitors report it; None when the monitor has none.
+    rh: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AlertRule(Base):
