@@ -126,6 +126,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
             hub.publish,
             settings.loop,
             open_store(settings.loop, settings.data_dir),
+            repository_dir=settings.rollouts.repository_dir,
         )
         if settings.loop.enabled
         else None

@@ -1,41 +1,33 @@
 """Drift statistics (pure): population stability index of a signal's histogram.
 
 PSI = Σ (pᵢ - qᵢ)·ln(pᵢ / qᵢ) over bins, with empty bins floored at 1e-4. Rule of thumb:
-< 0.1 stable, 0.1–0.25 moderate, ≥ 0.25 drifted (the default alert threshold). Signals and bins:
-- ``pm25``: predictions, log-spaced bins matching the AQI breakpoints and beyond;
-- ``sd``: the model's uncertainty per reading (a stand-in for haze features the devices do not
-  report);
-- ``flags``: quality-gate outcome per reading: none, or the lowest quality flag set (bits 1..7;
-  CALIBRATED is ignored).
+< 0.1 stable, 0.1–0.25 moderate, ≥ 0.25 drifted (the default alert threshold). The signals and
+their bins are ``pm25.drift_bins`` (shared with the device and training, which bin the same way).
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-from collections.abc import Sequence
-from typing import Final
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
 
-PM25_EDGES: Final = (5.0, 9.0, 15.0, 25.0, 35.4, 55.4, 80.0, 125.4, 225.4)
-SD_EDGES: Final = (2.0, 4.0, 6.0, 9.0, 13.0, 20.0, 30.0, 50.0)
-FLAG_BINS: Final = 8  # none + bits 1..7 (bit 0, CALIBRATED, is not a quality outcome)
-SIGNALS: Final = ("pm25", "sd", "flags")
+from pm25.drift_bins import (
+    FLAG_BINS,
+    HAZE_SIGNALS,
+    PM25_EDGES,
+    SD_EDGES,
+    SIGNALS,
+    check_counts,
+    flag_histogram,
+    histogram,
+)
+
+__all__ = [
+    "FLAG_BINS", "PM25_EDGES", "SD_EDGES", "SIGNALS", "flag_histogram", "histogram", "psi",
+    "signal_histograms", "sum_haze",
+]  # fmt: skip
+
 _FLOOR: Final = 1e-4
-
-
-def histogram(values: Sequence[float], edges: Sequence[float]) -> list[int]:
-    counts = [0] * (len(edges) + 1)
-    for v in values:
-        counts[bisect.bisect_right(edges, v)] += 1
-    return counts
-
-
-def flag_histogram(flags: Sequence[int]) -> list[int]:
-    counts = [0] * FLAG_BINS
-    for f in flags:
-        low = f & 0xFE
-        counts[0 if low == 0 else (low & -low).bit_length() - 1] += 1
-    return counts
 
 
 def signal_histograms(
@@ -46,6 +38,23 @@ def signal_histograms(
         "sd": histogram(sd, SD_EDGES),
         "flags": flag_histogram(flags),
     }
+
+
+def sum_haze(heartbeats: Iterable[Mapping[str, Any]]) -> dict[str, list[int]]:
+    """Bin-wise sum of the heartbeats' ``haze`` sections (stored JSON). A section that does not
+    fit today's bins (stored before the bins changed) is skipped, not summed wrongly."""
+    total: dict[str, list[int]] = {}
+    for hb in heartbeats:
+        haze = hb.get("haze")
+        if not isinstance(haze, dict):
+            continue
+        for signal, counts in haze.items():
+            if signal not in HAZE_SIGNALS or check_counts(signal, counts) is not None:
+                continue
+            acc = total.setdefault(signal, [0] * len(counts))
+            for i, c in enumerate(counts):
+                acc[i] += c
+    return total
 
 
 def psi(expected: Sequence[int], actual: Sequence[int]) -> float:

@@ -1,4 +1,5 @@
-"""The periodic closed-loop job: harvest samples → ask for more → calibrate → drift watch.
+"""The periodic closed-loop job: harvest samples → ask for more → release drift references →
+calibrate → drift watch.
 
 Built by the composition root like the alert evaluator; only the thread loop catches everything.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cloud_hub.loop import harvest, queries, scheduler, watch
+from cloud_hub.loop import harvest, queries, references, scheduler, watch
 from cloud_hub.loop import store as stores
 from cloud_hub.loop.calibrate import calibrate
 from cloud_hub.loop.settings import LoopSettings
@@ -38,6 +39,7 @@ class Round:
     asked: dict[str, str] = field(default_factory=dict)
     calibrated: dict[str, int | str] = field(default_factory=dict)
     drift: dict[str, list[str]] = field(default_factory=dict)
+    references: list[int] = field(default_factory=list)  # model versions picked up from releases
     notices: int = 0
 
 
@@ -50,10 +52,13 @@ class LoopJob:
         settings: LoopSettings,
         store: SampleStore,
         *,
+        repository_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.registry, self.series, self.publish = registry, series, publish
         self.settings, self.store, self._clock = settings, store, clock
+        self.repository_dir = repository_dir  # the update repository: releases' drift references
+        self._references_read: set[tuple[str, int]] = set()
         self._task = PeriodicTask("loop", settings.interval_s, self.run_once)
         # Last attempt per (what, device): a failed fit or a drift check is not redone each round.
         self._tried: dict[tuple[str, str], float] = {}
@@ -71,6 +76,9 @@ class LoopJob:
         s = self.settings
         out.harvested = harvest.harvest(self.registry, self.series, self.store, s, now)
         out.asked = scheduler.schedule(self.registry, self.series, self.publish, s, now)
+        out.references = references.sync_from_releases(
+            self.registry, self.repository_dir, now, self._references_read
+        )
         with self.registry.session() as db:
             ids = [d.id for d in db.scalars(select(Device).where(Device.status != "revoked"))]
         for device_id in ids:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloud_hub.loop.labels import Monitor, RefReading
 from cloud_hub.loop.tables import DeviceCalibration
-from cloud_hub.registry.models import CommandLogEntry, ReferenceMonitor, ReferenceReading
+from cloud_hub.registry.models import (
+    CommandLogEntry,
+    DeviceHeartbeat,
+    ReferenceMonitor,
+    ReferenceReading,
+)
 from cloud_hub.series import Selection, SeriesStore, StoredReading
 
 MAX_READINGS = 200_000
@@ -41,6 +47,18 @@ def device_readings(
     return series.query_raw(
         Selection(int(start), int(end) + 1, device_ids=(device_id,)), MAX_READINGS
     ).readings
+
+
+def heartbeats(session: Session, device_id: str, start: float, end: float) -> list[dict[str, Any]]:
+    """The stored heartbeats (JSON) a device sent in [start, end)."""
+    rows = session.scalars(
+        select(DeviceHeartbeat.heartbeat).where(
+            DeviceHeartbeat.device_id == device_id,
+            DeviceHeartbeat.received_at >= start,
+            DeviceHeartbeat.received_at < end,
+        )
+    )
+    return list(rows)
 
 
 def latest_calibration(session: Session, device_id: str) -> DeviceCalibration | None:

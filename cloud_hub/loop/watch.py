@@ -1,7 +1,8 @@
 """Drift watch per device: PSI of each signal, recent window vs the model's reference histogram
-(stored at release time) or else the device's own baseline window; error against a co-located
-monitor. Results are kept per device and signal; rules of kind ``drift`` fire and resolve alerts
-through the alert machinery (events, MQTT notice, webhook)."""
+(its training frames, from the release) or else the device's own baseline window; error against a
+co-located monitor. Reading signals come from the series store, haze features from the
+heartbeats' histograms. Results are kept per device and signal; rules of kind ``drift`` fire and
+resolve alerts through the alert machinery (events, MQTT notice, webhook)."""
 
 from __future__ import annotations
 
@@ -57,20 +58,24 @@ def evaluate_device(
             if close
             else []
         )
-    base = queries.device_readings(
-        series, device_id, now - d.window_s - d.baseline_s, now - d.window_s
-    )
+        # Haze features come binned in heartbeats (devices send no per-frame features).
+        base_start, base_end = now - d.window_s - d.baseline_s, now - d.window_s
+        now_haze = drift.sum_haze(queries.heartbeats(db, device_id, base_end, now))
+        base_haze = drift.sum_haze(queries.heartbeats(db, device_id, base_start, base_end))
+    base = queries.device_readings(series, device_id, base_start, base_end)
     base_h = _hists(base) if len(base) >= d.min_n else {}
-    now_h = _hists(recent)
+    base_h |= {k: v for k, v in base_haze.items() if sum(v) >= d.min_n}
+    now_h = _hists(recent) | {k: v for k, v in now_haze.items() if sum(v) >= d.min_n}
     results: list[DriftResult] = []
     for signal in drift.SIGNALS:
         expected, baseline = (
             (refs[signal], f"model:{mv}") if signal in refs else (base_h.get(signal), "device")
         )
-        if expected is None or len(expected) != len(now_h[signal]):
+        actual = now_h.get(signal)
+        if expected is None or actual is None or len(expected) != len(actual):
             continue
-        value = drift.psi(expected, now_h[signal])
-        results.append(_result(device_id, signal, value, d.psi_alert, len(recent), baseline, now))
+        value = drift.psi(expected, actual)
+        results.append(_result(device_id, signal, value, d.psi_alert, sum(actual), baseline, now))
     pairs = calibration.pair(
         [(float(r.captured_at), r.pm25) for r in recent], ref_readings, s.labels.tolerance_s
     )

@@ -98,6 +98,10 @@ class ReleaseCatalogue:
         return Release(name, version, release.current, release.label, release.files,
                        metrics, text)  # fmt: skip
 
+    def read_file(self, name: str, version: int, filename: str) -> bytes | None:
+        """A file the release published next to its artifacts (e.g. ``drift-reference.json``)."""
+        return self._read(self._targets(), artifact_target(name, version, filename))
+
     def _read(self, targets: dict[str, Any], path: str) -> bytes | None:
         meta = targets.get(path)
         if meta is None or self._dir is None:

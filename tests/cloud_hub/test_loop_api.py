@@ -14,7 +14,7 @@ import pytest
 from cloud_hub.cli import main
 from cloud_hub.loop import drift, harvest
 from cloud_hub.loop.job import open_store
-from cloud_hub.loop.tables import LoopSample
+from cloud_hub.loop.tables import DriftReference, LoopSample
 from cloud_hub.registry.models import DeviceSample
 from tests.cloud_hub.hub_support import HubClient, running_hub
 
@@ -78,12 +78,20 @@ def test_calibration_and_drift_reference_errors(tmp_path: Path) -> None:
         url = "/api/v1/loop/drift/references/3"
         bad = {"counts": {"pm25": [1, 2]}}
         r = h.client.put(url, json=bad, headers=op)
-        assert r.status_code == 422 and "need 10 counts" in r.text
+        assert r.status_code == 422 and "2 counts, need 10" in r.text
         r = h.client.put(url, json={"counts": {"haze": [1]}}, headers=op)
-        assert r.status_code == 422 and "known signal" in r.text
-        good = {"counts": {"pm25": [1] * (len(drift.PM25_EDGES) + 1)}}
+        assert r.status_code == 422 and "unknown signal 'haze'" in r.text
+        for bad_counts in ([0] * 10, [-1] + [1] * 9):
+            r = h.client.put(url, json={"counts": {"transmission_mean": bad_counts}}, headers=op)
+            assert r.status_code == 422 and "transmission_mean" in r.text
+        good = {"counts": {"pm25": [1] * (len(drift.PM25_EDGES) + 1), "edge_density": [2] * 10}}
         assert h.client.put(url, json=good, headers=h.headers("viewer")).status_code == 403
         assert h.client.put(url, json=good, headers=op).status_code == 204
+        with h.hub.registry.session() as s:
+            stored = {
+                r.signal: r.counts for r in s.query(DriftReference).filter_by(model_version=3)
+            }
+        assert stored == good["counts"]
 
 
 def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -128,3 +129,13 @@ def test_psi_shifted_vs_unshifted() -> None:
 
 def test_flag_histogram_ignores_calibrated() -> None:
     assert drift.flag_histogram([0, 1, 2, 3, 6, 128]) == [2, 3, 0, 0, 0, 0, 0, 1]
+
+
+def test_sum_haze_skips_what_does_not_fit() -> None:
+    hbs: list[dict[str, Any]] = [
+        {"haze": {"edge_density": [1] * 10}},
+        {"haze": {"edge_density": [2] * 10, "transmission_mean": [1] * 3}},  # old bins: skipped
+        {"mv": 1},
+        {"haze": "garbage"},
+    ]
+    assert drift.sum_haze(hbs) == {"edge_density": [3] * 10}

@@ -24,12 +24,13 @@ from starlette.background import BackgroundTask
 from cloud_hub.api.deps import HubDep, Operator, Viewer
 from cloud_hub.api.schemas import Body, Public
 from cloud_hub.errors import ValidationFailed
-from cloud_hub.loop import drift
 from cloud_hub.loop.calibrate import calibrate
 from cloud_hub.loop.export import ExportFilter, export
 from cloud_hub.loop.job import open_store
-from cloud_hub.loop.tables import DeviceCalibration, DriftReference, DriftResult, LoopSample
+from cloud_hub.loop.references import store_reference
+from cloud_hub.loop.tables import DeviceCalibration, DriftResult, LoopSample
 from cloud_hub.registry import devices
+from pm25 import drift_bins
 
 router = APIRouter(prefix="/loop", tags=["closed loop"])
 
@@ -76,7 +77,7 @@ class DriftPublic(Public):
 
 class DriftReferenceIn(Body):
     counts: dict[str, list[int]] = Field(
-        description="Histogram per signal (pm25, sd, flags) over cloud_hub.loop.drift's bins."
+        description="Histogram per signal (pm25.drift_bins.SIGNALS) over pm25.drift_bins' bins."
     )
 
 
@@ -162,22 +163,13 @@ def put_drift_reference(
     model_version: int, body: DriftReferenceIn, _: Operator, hub: HubDep
 ) -> Response:
     """Store the training data's histograms of a model version (done at release time)."""
-    sizes = {"pm25": len(drift.PM25_EDGES) + 1, "sd": len(drift.SD_EDGES) + 1}
-    sizes["flags"] = drift.FLAG_BINS
     for signal, counts in body.counts.items():
-        if sizes.get(signal) != len(counts) or min(counts, default=-1) < 0 or sum(counts) == 0:
-            raise ValidationFailed(
-                f"signal {signal!r}: need {sizes.get(signal, 'a known signal')} counts >= 0, "
-                "not all zero"
-            )
-    with hub.registry.session() as s:
-        for signal, counts in body.counts.items():
-            s.merge(
-                DriftReference(
-                    model_version=model_version, signal=signal, counts=counts,
-                    created_at=time.time(),
-                )
-            )  # fmt: skip
+        problem = drift_bins.check_counts(signal, counts)
+        if problem is None and sum(counts) == 0:
+            problem = f"signal {signal!r}: all counts are zero"
+        if problem is not None:
+            raise ValidationFailed(problem)
+    store_reference(hub.registry, model_version, body.counts, time.time())
     return Response(status_code=204)
 
 

@@ -1,0 +1,57 @@
+"""The shared drift bins and the release's drift-reference.json format."""
+
+from __future__ import annotations
+
+import json
+
+from pm25 import drift_bins as db
+from pm25.features import FEATURE_NAMES
+
+
+def test_signals_and_bins() -> None:
+    assert db.SIGNALS[:3] == ("pm25", "sd", "flags")
+    assert set(db.HAZE_SIGNALS) <= set(FEATURE_NAMES)
+    for s in db.HAZE_SIGNALS:
+        e = db.edges(s)
+        assert list(e) == sorted(set(e)) and db.bins(s) == len(e) + 1
+    assert db.bins("flags") == 8 and db.bins("pm25") == 10
+    # a value on an edge goes to the bin on its right
+    assert db.histogram([0.1, 5.0, 5.1, 999], db.PM25_EDGES) == [1, 2, 0, 0, 0, 0, 0, 0, 0, 1]
+    hz = db.haze_histograms({"edge_density": [0.0, 0.5], "dark_mean": [0.3]})
+    assert hz == {"edge_density": [1] + [0] * 8 + [1]}
+
+
+def test_check_counts_names_the_problem() -> None:
+    assert db.check_counts("sd", [0] * 9) is None
+    assert "unknown signal 'x'" in str(db.check_counts("x", [1]))
+    assert "3 counts, need 10" in str(db.check_counts("edge_density", [1, 2, 3]))
+    assert "integers" in str(db.check_counts("flags", [1, -1, 0, 0, 0, 0, 0, 0]))
+    assert "integers" in str(db.check_counts("flags", [1.5, 0, 0, 0, 0, 0, 0, 0]))  # type: ignore[list-item]
+    assert "integers" in str(db.check_counts("flags", [True, 0, 0, 0, 0, 0, 0, 0]))
+
+
+def test_reference_round_trip_is_deterministic() -> None:
+    counts = {"pm25": [3] * 10, "flags": [5] + [0] * 7, "airlight_blue_red": list(range(10))}
+    data = db.reference_json("haze-cnn", 4, counts)
+    assert data == db.reference_json("haze-cnn", 4, dict(reversed(counts.items())))
+    got, problems = db.parse_reference(data, 4)
+    assert got == counts and problems == []
+
+
+def test_reference_problems_keep_the_good_signals() -> None:
+    doc = json.loads(db.reference_json("m", 2, {"pm25": [1] * 10, "sd": [1] * 9}))
+    doc["edges"]["sd"][0] = 1.5  # binned by a build with other edges
+    doc["counts"]["nope"] = [1]
+    doc["counts"]["flags"] = [0] * 8
+    got, problems = db.parse_reference(json.dumps(doc).encode(), 2)
+    assert got == {"pm25": [1] * 10}
+    assert problems == [
+        "signal 'flags': all counts are zero",
+        "unknown signal 'nope' (known: " + ", ".join(db.SIGNALS) + ")",
+        "signal 'sd': binned with other edges than this build's",
+    ]
+    assert db.parse_reference(json.dumps(doc).encode(), 3)[1] == ["made for version 2, not 3"]
+    assert db.parse_reference(b"{", 2)[1][0].startswith("not JSON")
+    assert db.parse_reference(b"[]", 2)[1] == [
+        "not a version 1 drift reference (needs v: 1 and counts)"
+    ]
