@@ -91,12 +91,22 @@ class MqttLink:
             and now - self._attempt_started > self.config.connect_timeout_s
         ):
             self._failed("broker_unreachable", "no CONNACK in time", self._backoff.next_delay())
-        if self._client is not None and self.state != "disconnected":
-            rc = self._client.loop(timeout_s)
-            if rc != mqtt.MQTT_ERR_SUCCESS and self._client is not None:
-                self._failed(
-                    "broker_unreachable", mqtt.error_string(rc), self._backoff.next_delay()
-                )
+        client = self._client
+        if client is None or self.state == "disconnected":
+            return
+        rc = self._service(client, timeout_s)
+        if rc != mqtt.MQTT_ERR_SUCCESS and self._client is client:
+            self._failed("broker_unreachable", mqtt.error_string(rc), self._backoff.next_delay())
+
+    def _service(self, client: mqtt.Client, timeout_s: float) -> int:
+        """Let paho read, write and keep alive once, waiting at most ``timeout_s`` for the socket.
+
+        The one place the link drives paho's network I/O, so a subclass can drive it differently
+        without touching the connection logic: the fleet simulator overrides it to never call
+        ``select()`` (``edge_agent.simulate.link``). Returns paho's code (``MQTT_ERR_SUCCESS``
+        when the connection is fine); anything else makes :meth:`poll` reconnect with backoff.
+        """
+        return int(client.loop(timeout_s))
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> int | None:
         """Publish at QoS 1; the mid whose ack will come to ``on_acked``, or None if offline."""
@@ -116,10 +126,11 @@ class MqttLink:
             info = client.publish(topics.status(self.device_id), self._status("offline"), 1, True)
             deadline = self._mono() + timeout_s
             while not info.is_published() and self._mono() < deadline and self.connected:
-                client.loop(0.05)
-            self.state = "disconnected"
-            client.disconnect()
-            client.loop(0.05)
+                self._service(client, 0.05)
+            if self._client is client:  # not dropped by a connection lost while waiting
+                self.state = "disconnected"
+                client.disconnect()
+                self._service(client, 0.05)
         self.state = "disconnected"
         self._drop_client()
 
