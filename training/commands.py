@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pm25.drift_bins import REFERENCE_FILE
 from pm25.manifest import Role, load_manifest
 from pm25.preprocess import DEFAULT_SPEC
 from training import export, metrics
@@ -125,7 +126,7 @@ def baseline(config: Path, work: Path, out_dir: Path) -> dict[str, object]:
     reuse_data(work, cfg.synth.model_dump_json())
     out = run_pipeline(cfg, work, None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in (FP32_FILE, INT8_FILE, "manifest.json"):
+    for name in (FP32_FILE, INT8_FILE, "manifest.json", REFERENCE_FILE):
         shutil.copyfile(out.release_dir / name, out_dir / name)
     write_model_card(out_dir / "MODEL_CARD.md", out.report_path.parent / "metrics.json", cfg)
     return {"models": str(out_dir), **out.summary}

@@ -4,7 +4,7 @@ Work folder layout (default `data/train/<config name>`):
     dataset/            the rendered synthetic dataset (real-data format)
     tensors.npz         preprocessed inputs + labels (pm25.preprocess of every decoded frame)
     model.pt            the trained torch model (state dict + model config)
-    release/            model-fp32.onnx, model-int8.onnx, manifest.json
+    release/            model-fp32.onnx, model-int8.onnx, manifest.json, drift-reference.json
     report/             report.md, eval-fp32.png, metrics.json
 """
 
@@ -23,6 +23,7 @@ from pm25.manifest import load_manifest, write_manifest
 from pm25.preprocess import DEFAULT_SPEC
 from training import export, metrics, report
 from training.config import ModelConfig, PipelineConfig
+from training.drift_reference import write_reference
 from training.errors import DatasetError, ExportError
 from training.loader import JoinReport, load_dataset
 from training.model import HazeNet, count_macs, count_parameters
@@ -138,6 +139,8 @@ def export_release(
     )
     write_manifest(manifest, rel / "manifest.json")
     load_manifest(rel / "manifest.json")  # refuse to ship what does not read back
+    write_reference(rel, cfg.export.name, cfg.export.version, model=rel / FP32_FILE,
+                    train=arrays.take(splits.train), names=DEFAULT_SPEC.features)  # fmt: skip
     facts = {
         "parameters": float(count_parameters(result.model)),
         "macs": float(count_macs(result.model, spec.image.height, spec.image.width)),

@@ -8,12 +8,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pm25.drift_bins import (
+    PM25_EDGES,
+    REFERENCE_FILE,
+    SIGNALS,
+    edges,
+    histogram,
+    parse_reference,
+)
 from pm25.manifest import ModelManifest, load_manifest
 from tests.training.conftest import tiny_config
 from training.export import feeds, run_onnx, session
 from training.model import ExportWrapper
 from training.pipeline import Outcome, dataset_arrays, load_model, run_pipeline
 from training.release import FP32_FILE, INT8_FILE
+from training.splits import make_splits
 
 
 def check_release(folder: Path) -> ModelManifest:
@@ -84,9 +93,34 @@ def test_manifest_and_report(tiny_run: Outcome) -> None:
     assert metrics["fp32"]["latency_ms"]["median"] > 0
 
 
+def test_release_carries_the_training_drift_reference(
+    tiny_run: Outcome, tiny_dataset: Path
+) -> None:
+    manifest = load_manifest(tiny_run.release_dir / "manifest.json")
+    data = (tiny_run.release_dir / REFERENCE_FILE).read_bytes()
+    counts, problems = parse_reference(data, manifest.version)
+    assert problems == [] and set(counts) == set(SIGNALS)
+    n = int(
+        json.loads((tiny_run.report_path.parent / "metrics.json").read_text())["facts"][
+            "train_frames"
+        ]
+    )
+    assert {s: sum(c) for s, c in counts.items()} == dict.fromkeys(SIGNALS, n)
+    assert counts["flags"] == [n] + [0] * 7  # training frames did not pass the gate: all "none"
+    # the histograms are the FP32 model's outputs and the features on the training split
+    arrays, _ = dataset_arrays(tiny_dataset, tiny_run.release_dir.parent / "tensors.npz")
+    train = arrays.take(make_splits(arrays, tiny_config().split).train)
+    pred, _ = run_onnx(tiny_run.release_dir / FP32_FILE, train)
+    assert counts["pm25"] == histogram(pred.tolist(), PM25_EDGES)
+    col = manifest.preprocessing.features.index("edge_density")
+    assert counts["edge_density"] == histogram(
+        train.features[:, col].tolist(), edges("edge_density")
+    )
+
+
 def test_rerun_gives_the_same_model(tiny_run: Outcome, tiny_dataset: Path, tmp_path: Path) -> None:
     again = run_pipeline(tiny_config(), tmp_path, tiny_dataset)
-    for name in (FP32_FILE, INT8_FILE, "manifest.json"):
+    for name in (FP32_FILE, INT8_FILE, "manifest.json", REFERENCE_FILE):
         assert (again.release_dir / name).read_bytes() == (
             tiny_run.release_dir / name
         ).read_bytes(), name

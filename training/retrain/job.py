@@ -22,6 +22,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from pm25.drift_bins import REFERENCE_FILE
 from pm25.manifest import load_manifest
 from pm25.ota import ReleaseInfo
 from pm25.preprocess import DEFAULT_SPEC
@@ -251,8 +252,9 @@ def install_champion(release: Path, champion: Path) -> None:
     manifest = load_manifest(release / "manifest.json")
     weights = release.parent / WEIGHTS
     pairs = [(release / a.filename, champion / a.filename) for a in manifest.artifacts]
-    if weights.is_file():
-        pairs.append((weights, champion / WEIGHTS))
+    for extra in (weights, release / REFERENCE_FILE):  # a release without a reference is older
+        if extra.is_file():
+            pairs.append((extra, champion / extra.name))
     pairs.append((release / "manifest.json", champion / "manifest.json"))
     champion.mkdir(parents=True, exist_ok=True)
     for src, dst in pairs:

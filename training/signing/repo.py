@@ -17,6 +17,7 @@ from securesystemslib.signer import Key, Signer
 from tuf.api.exceptions import UnsignedMetadataError
 from tuf.api.metadata import Metadata, Role, Root, Targets
 
+from pm25.drift_bins import REFERENCE_FILE
 from pm25.errors import ManifestError
 from pm25.manifest import load_manifest, sha256_file
 from pm25.ota import ReleaseInfo, artifact_target, manifest_target
@@ -84,7 +85,8 @@ def add_release(
     """Publish the release whose manifest is at `manifest_path` as targets; new targets version.
 
     `extra` files (e.g. ``MODEL_CARD.md``, which the hub's release catalogue shows) are published
-    as ``<name>/v<version>/<file>`` too; devices fetch only the manifest's artifacts.
+    as ``<name>/v<version>/<file>`` too; devices fetch only the manifest's artifacts. A
+    ``drift-reference.json`` next to the manifest always goes along, so no caller can forget it.
     """
     try:
         manifest = load_manifest(manifest_path)
@@ -103,7 +105,11 @@ def add_release(
         data = (manifest_path.parent / artifact.filename).read_bytes()
         path = artifact_target(manifest.name, manifest.version, artifact.filename)
         md.signed.targets[path] = store.add_target(path, data)
-    for filename, data in (extra or {}).items():
+    extra = dict(extra or {})
+    reference = manifest_path.parent / REFERENCE_FILE  # the hub's drift watch reads it
+    if reference.is_file() and REFERENCE_FILE not in extra:
+        extra[REFERENCE_FILE] = reference.read_bytes()
+    for filename, data in extra.items():
         path = artifact_target(manifest.name, manifest.version, filename)
         md.signed.targets[path] = store.add_target(path, data)
     info = ReleaseInfo(name=manifest.name, version=manifest.version, label=manifest.label,
