@@ -16,7 +16,16 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from pm25.wire import AlertNotice, Command, CommandAck, Heartbeat, ReadingBatch, Sample, Status
+from pm25.wire import (
+    AlertNotice,
+    Command,
+    CommandAck,
+    DesiredUpdate,
+    Heartbeat,
+    ReadingBatch,
+    Sample,
+    Status,
+)
 
 __all__ = ["DEFAULT_DIR", "MESSAGES", "main", "render", "schema", "stale"]
 
@@ -32,6 +41,7 @@ MESSAGES: Final[dict[str, Any]] = {
     "ack": CommandAck,
     "sample": Sample,
     "alert": AlertNotice,
+    "desired": DesiredUpdate,
 }
 
 

@@ -1,7 +1,8 @@
 """The MQTT topics of the wire contract: the only place in the code base that spells a topic string.
 
 Every topic is ``pm25/v1/<device_id>/<kind>``. Device to cloud: ``readings``, ``heartbeat``,
-``status`` (retained; ``offline`` is the last will), ``ack``, ``sample``. Cloud to device: ``cmd``.
+``status`` (retained; ``offline`` is the last will), ``ack``, ``sample``. Cloud to device: ``cmd``
+and ``desired`` (retained: the release the device's rollout assigns it, see ``docs/ota.md``).
 Callers build topics with the functions below and take incoming topics apart with
 :func:`parse_topic`, which refuses anything outside the contract, so a typo can never become a
 silently unused topic. ``v1`` in the prefix is the topic namespace version; payloads carry their own
@@ -27,6 +28,7 @@ __all__ = [
     "alert",
     "all_devices",
     "cmd",
+    "desired",
     "heartbeat",
     "parse_topic",
     "readings",
@@ -56,6 +58,7 @@ class Kind(StrEnum):
     CMD = "cmd"
     ACK = "ack"
     SAMPLE = "sample"
+    DESIRED = "desired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,8 @@ TOPIC_SPECS: Final[dict[Kind, TopicSpec]] = {
     Kind.ACK: TopicSpec("device_to_cloud", 1, retained=False),
     Kind.SAMPLE: TopicSpec("device_to_cloud", 1, retained=False),
     Kind.CMD: TopicSpec("cloud_to_device", 1, retained=False),
+    # Retained so a device that was away learns its assigned release on reconnect (docs/ota.md).
+    Kind.DESIRED: TopicSpec("cloud_to_device", 1, retained=True),
 }
 
 
@@ -111,6 +116,11 @@ def status(device_id: str) -> str:
 def cmd(device_id: str) -> str:
     """Cloud to device: commands (``Command``)."""
     return topic(device_id, Kind.CMD)
+
+
+def desired(device_id: str) -> str:
+    """Cloud to device, retained: the release the device's rollout assigns (``DesiredUpdate``)."""
+    return topic(device_id, Kind.DESIRED)
 
 
 def ack(device_id: str) -> str:

@@ -25,6 +25,7 @@ from pm25.wire.commands import (
     UpdateNoticeCommand,
 )
 from pm25.wire.common import MAX_PM25, MAX_SEQ, SCHEMA_VERSION, Message, UtcTime, WireModel
+from pm25.wire.desired import DesiredUpdate, notice_rev
 from pm25.wire.device import Heartbeat, Latency, Note, Roi, Sample, Status
 from pm25.wire.readings import (
     MAX_BATCH_READINGS,
@@ -51,6 +52,7 @@ __all__ = [
     "Command",
     "CommandAck",
     "ConfigCommand",
+    "DesiredUpdate",
     "Gap",
     "Heartbeat",
     "Latency",
@@ -70,4 +72,5 @@ __all__ = [
     "decode",
     "encode",
     "max_payload_bytes",
+    "notice_rev",
 ]

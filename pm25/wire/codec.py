@@ -23,6 +23,7 @@ from pm25.wire.commands import (
     UpdateNoticeCommand,
 )
 from pm25.wire.common import SCHEMA_VERSION, Message
+from pm25.wire.desired import DesiredUpdate
 from pm25.wire.device import Heartbeat, Sample, Status
 from pm25.wire.readings import ReadingBatch
 
@@ -42,7 +43,7 @@ MAX_SAMPLE_PAYLOAD_BYTES: Final = 1024 * 1024  # a small ROI crop, base64: far b
 MAX_DEPTH: Final = 16  # our messages nest 4 deep; config patches get some room
 
 AnyCommand = PingCommand | ConfigCommand | CaptureSampleCommand | UpdateNoticeCommand
-WireMessage = ReadingBatch | Heartbeat | Status | AnyCommand | CommandAck | Sample
+WireMessage = ReadingBatch | Heartbeat | Status | AnyCommand | CommandAck | Sample | DesiredUpdate
 
 _KIND_TYPES: Final[dict[Kind, Any]] = {
     Kind.READINGS: ReadingBatch,
@@ -51,6 +52,7 @@ _KIND_TYPES: Final[dict[Kind, Any]] = {
     Kind.CMD: Command,
     Kind.ACK: CommandAck,
     Kind.SAMPLE: Sample,
+    Kind.DESIRED: DesiredUpdate,
 }
 _ADAPTERS: Final[dict[Kind, TypeAdapter[Any]]] = {k: TypeAdapter(t) for k, t in _KIND_TYPES.items()}
 
@@ -90,6 +92,8 @@ def decode(kind_or_model: Literal["cmd", Kind.CMD], payload: bytes) -> AnyComman
 def decode(kind_or_model: Literal["ack", Kind.ACK], payload: bytes) -> CommandAck: ...
 @overload
 def decode(kind_or_model: Literal["sample", Kind.SAMPLE], payload: bytes) -> Sample: ...
+@overload
+def decode(kind_or_model: Literal["desired", Kind.DESIRED], payload: bytes) -> DesiredUpdate: ...
 @overload
 def decode(kind_or_model: Kind | str, payload: bytes) -> WireMessage: ...
 def decode(kind_or_model: Kind | str | type[Message], payload: bytes) -> Any:

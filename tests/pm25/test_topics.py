@@ -70,9 +70,10 @@ def test_unknown_kind_is_refused():
         topics.all_devices("telemetry")
 
 
-def test_only_status_is_retained_and_only_cmd_flows_down():
+def test_only_status_and_desired_are_retained_and_only_cmd_and_desired_flow_down():
     retained = {k for k, spec in topics.TOPIC_SPECS.items() if spec.retained}
     downlink = {k for k, spec in topics.TOPIC_SPECS.items() if spec.direction == "cloud_to_device"}
-    assert retained == {Kind.STATUS}
-    assert downlink == {Kind.CMD}
+    assert retained == {Kind.STATUS, Kind.DESIRED}
+    assert downlink == {Kind.CMD, Kind.DESIRED}
+    assert topics.desired("cam-1") == "pm25/v1/cam-1/desired"
     assert set(topics.TOPIC_SPECS) == set(Kind)

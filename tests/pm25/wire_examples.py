@@ -10,6 +10,7 @@ from pm25.wire import (
     CaptureSampleCommand,
     CommandAck,
     ConfigCommand,
+    DesiredUpdate,
     Gap,
     Heartbeat,
     Latency,
@@ -104,5 +105,13 @@ def messages() -> dict[str, Message]:
             width=320,
             height=200,
             roi=Roi(x=100, y=50, w=640, h=400),
+        ),
+        "desired": DesiredUpdate(
+            action="install",
+            release=7,
+            target="pm25-haze/manifest.json",
+            rollout_id="r-2025-06",
+            issued_at=T,
+            rev=int(T.timestamp()) * 1000 + 250,
         ),
     }

@@ -26,6 +26,7 @@ pattern write pm25/v1/%u/status
 pattern write pm25/v1/%u/ack
 pattern write pm25/v1/%u/sample
 pattern read pm25/v1/%u/cmd
+pattern read pm25/v1/%u/desired
 """
 
 
