@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloud_hub.errors import Conflict, NotFound
+from cloud_hub.errors import Conflict, NotFound, ValidationFailed
 from cloud_hub.registry import audit
 from cloud_hub.registry.models import ReferenceMonitor, ReferenceReading
 
@@ -36,18 +37,37 @@ def list_monitors(session: Session) -> Sequence[ReferenceMonitor]:
     return session.scalars(select(ReferenceMonitor).order_by(ReferenceMonitor.id)).all()
 
 
+# ``(t, pm25)`` or ``(t, pm25, rh)``: t unix seconds, PM2.5 µg/m³, rh relative humidity in percent
+# (0..100, as monitors report it) or None when the monitor has no humidity sensor.
+ReadingRow = tuple[float, float] | tuple[float, float, float | None]
+RH_MIN, RH_MAX = 0.0, 100.0
+
+
 def add_readings(
-    session: Session, actor: str, monitor_id: str, readings: Sequence[tuple[float, float]]
+    session: Session, actor: str, monitor_id: str, readings: Sequence[ReadingRow]
 ) -> int:
-    """Store ``(t, pm25)`` readings; a reading at a time already stored replaces it (idempotent
-    re-uploads). Returns how many were given."""
+    """Store readings; a reading at a time already stored replaces it, RH included (idempotent
+    re-uploads). All or none: a bad RH raises :class:`ValidationFailed` naming the reading (from
+    0) before anything is written. Returns how many were given."""
     get_monitor(session, monitor_id)
-    for t, pm25 in readings:
-        session.merge(ReferenceReading(monitor_id=monitor_id, t=t, pm25=pm25))
+    rows = [(row[0], row[1], row[2] if len(row) > 2 else None) for row in readings]
+    for i, (_, _, rh) in enumerate(rows):
+        problem = rh_problem(rh)
+        if problem:
+            raise ValidationFailed(f"reading {i}: {problem}")
+    for t, pm25, rh in rows:
+        session.merge(ReferenceReading(monitor_id=monitor_id, t=t, pm25=pm25, rh=rh))
     audit.record(
         session, actor, "monitor.readings", "monitor", monitor_id, {"count": len(readings)}
     )
     return len(readings)
+
+
+def rh_problem(rh: float | None) -> str | None:
+    """Why ``rh`` cannot be stored, or None (None itself is fine: no humidity sensor)."""
+    if rh is None or (math.isfinite(rh) and RH_MIN <= rh <= RH_MAX):
+        return None
+    return f"rh {rh!r} is outside {RH_MIN:g}..{RH_MAX:g} % (relative humidity in percent)"
 
 
 def readings(

@@ -41,6 +41,13 @@ class MonitorReading(Body):
         ge=0, le=2**40, description="Unix seconds UTC (start of the averaging period)."
     )
     pm25: float = Field(ge=0, le=5000, description="PM2.5, µg/m³.")
+    rh: float | None = Field(
+        default=None,
+        ge=monitors.RH_MIN,
+        le=monitors.RH_MAX,
+        description="Relative humidity in percent (0..100), as monitors report it; "
+        "null or absent when the monitor has no humidity sensor.",
+    )
 
 
 class Stored(BaseModel):
@@ -70,14 +77,15 @@ def add_readings(
     hub: HubDep,
 ) -> Stored:
     with hub.registry.session() as s:
-        n = monitors.add_readings(s, me.username, monitor_id, [(r.t, r.pm25) for r in body])
+        n = monitors.add_readings(s, me.username, monitor_id, [(r.t, r.pm25, r.rh) for r in body])
     return Stored(stored=n)
 
 
 @router.post("/{monitor_id}/readings.csv", response_model=Stored)
 def upload_csv(monitor_id: str, file: UploadFile, me: Operator, hub: HubDep) -> Stored:
-    """CSV with a header ``t,pm25``; ``t`` in unix seconds or ISO 8601 with a time zone.
-    All rows or none: the first bad row is named and nothing is stored."""
+    """CSV with a header ``t,pm25`` and optionally ``rh`` (percent, empty cell: not known); ``t``
+    in unix seconds or ISO 8601 with a time zone. All rows or none: the first bad row is named
+    and nothing is stored."""
     raw = file.file.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
         raise ValidationFailed(f"CSV larger than {MAX_CSV_BYTES} bytes")
@@ -97,11 +105,12 @@ def get_readings(
 ) -> list[MonitorReading]:
     with hub.registry.session() as s:
         rows = monitors.readings(s, monitor_id, start, end)
-        return [MonitorReading(t=r.t, pm25=r.pm25) for r in rows]
+        return [MonitorReading(t=r.t, pm25=r.pm25, rh=r.rh) for r in rows]
 
 
-def parse_csv(raw: bytes) -> list[tuple[float, float]]:
-    """``(t, pm25)`` rows of a ``t,pm25`` CSV; :class:`ValidationFailed` naming the bad line."""
+def parse_csv(raw: bytes) -> list[monitors.ReadingRow]:
+    """``(t, pm25, rh)`` rows of a ``t,pm25[,rh]`` CSV; :class:`ValidationFailed` naming the bad
+    line."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -112,21 +121,35 @@ def parse_csv(raw: bytes) -> list[tuple[float, float]]:
         raise ValidationFailed(f"CSV is malformed: {e}") from e
 
 
-def _rows(reader: csv.DictReader[str]) -> list[tuple[float, float]]:
+def _rows(reader: csv.DictReader[str]) -> list[monitors.ReadingRow]:
     if reader.fieldnames is None or not {"t", "pm25"} <= {f.strip() for f in reader.fieldnames}:
         raise ValidationFailed("CSV needs a header with columns t and pm25")
-    out: list[tuple[float, float]] = []
+    out: list[monitors.ReadingRow] = []
     for line, row in enumerate(reader, start=2):
         if len(out) >= MAX_ROWS:
             raise ValidationFailed(f"CSV has more than {MAX_ROWS} rows")
         try:
             t, pm25 = _time((row.get("t") or "").strip()), float(row.get("pm25") or "")
+            rh = _rh((row.get("rh") or "").strip())
         except ValueError as e:
             raise ValidationFailed(f"CSV line {line}: {e}") from e
         if not (math.isfinite(pm25) and 0 <= pm25 <= 5000) or not 0 <= t <= 2**40:
             raise ValidationFailed(f"CSV line {line}: value out of range")
-        out.append((t, pm25))
+        problem = monitors.rh_problem(rh)
+        if problem:
+            raise ValidationFailed(f"CSV line {line}: {problem}")
+        out.append((t, pm25, rh))
     return out
+
+
+def _rh(value: str) -> float | None:
+    """An empty cell (or no ``rh`` column) is a monitor without a humidity sensor."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"rh {value!r} is not a number") from None
 
 
 def _time(value: str) -> float:
