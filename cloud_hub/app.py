@@ -27,6 +27,7 @@ from cloud_hub.api.routes import (
     ops,
     readings,
     releases,
+    retrain_reports,
     rollouts,
     users,
 )
@@ -177,6 +178,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
         alerts,
         releases,
         rollouts,
+        retrain_reports,
         loop,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -15,6 +15,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "StoreUnavailable",
+    "TooLarge",
     "TooManyAttempts",
     "ValidationFailed",
 ]
@@ -41,6 +42,10 @@ class Conflict(HubError):  # noqa: N818
 
 class ValidationFailed(HubError, ValueError):  # noqa: N818
     """Input that is well-formed but not acceptable (a time range with end before start...)."""
+
+
+class TooLarge(ValidationFailed):
+    """A request body or an uploaded file over its size limit (refused before it is stored)."""
 
 
 class StoreUnavailable(HubError):  # noqa: N818

@@ -17,6 +17,7 @@ from cloud_hub.errors import (
     NotFound,
     PermissionDenied,
     StoreUnavailable,
+    TooLarge,
     TooManyAttempts,
     ValidationFailed,
 )
@@ -26,6 +27,7 @@ STATUS: dict[type[HubError], int] = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    TooLarge: 413,
     ValidationFailed: 422,
     TooManyAttempts: 429,
     StoreUnavailable: 503,
