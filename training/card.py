@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from training.config import PipelineConfig
-from training.report import metrics_table
+from training.report import depth_table, metrics_table
 
 _BODY = """\
 # Model card: {name} v{version} ({label})
@@ -130,6 +130,10 @@ def write_model_card(path: Path, metrics_json: Path, cfg: PipelineConfig) -> Non
             metrics_table("INT8, all held-out frames", m["int8"]),
         ]
     )
+    if m.get("fp32_0_250_by_depth"):  # synthetic data: the physics limit, camera by camera
+        tables += "\n" + depth_table(
+            "FP32, PM2.5 ≤ 250, by the scene's farthest surface", m["fp32_0_250_by_depth"]
+        )
     s, e = cfg.synth, cfg.export
     path.write_text(
         _BODY.format(

@@ -21,7 +21,7 @@ import torch
 
 from pm25.manifest import load_manifest, write_manifest
 from pm25.preprocess import DEFAULT_SPEC
-from training import export, metrics, report
+from training import export, metrics, report, scene_depth
 from training.config import ModelConfig, PipelineConfig
 from training.drift_reference import write_reference
 from training.errors import DatasetError, ExportError
@@ -79,7 +79,7 @@ def run_pipeline(cfg: PipelineConfig, work: Path, data: Path | None = None) -> O
     splits = make_splits(arrays, cfg.split)
     result = train(arrays.take(splits.train), arrays.take(splits.val), cfg.model, cfg.train)
     save_model(result.model, cfg.model, work / "model.pt")
-    return export_release(cfg, work, arrays, splits, result, join=join)
+    return export_release(cfg, work, arrays, splits, result, join=join, dataset=folder)
 
 
 def export_release(
@@ -90,8 +90,10 @@ def export_release(
     result: TrainResult,
     *,
     join: JoinReport,
+    dataset: Path | None = None,
 ) -> Outcome:
-    """ONNX FP32 + INT8, the same evaluation on both, the manifest and the report."""
+    """ONNX FP32 + INT8, the same evaluation on both, the manifest and the report (`dataset`:
+    the folder the arrays came from, for the scene-depth split of synthetic data)."""
     rel, rep = work / "release", work / "report"
     rel.mkdir(exist_ok=True)
     rep.mkdir(exist_ok=True)
@@ -131,6 +133,10 @@ def export_release(
     goal = test.take(low_pm)
     p, s = export.run_onnx(rel / FP32_FILE, goal)
     evals["fp32_0_250"] = metrics.evaluate(p, s, goal.pm25.astype(np.float64))
+    depths = scene_depth.camera_depths(dataset or work / "dataset")
+    evals["fp32_0_250_by_depth"] = scene_depth.by_depth(
+        p, s, goal.pm25.astype(np.float64), goal.camera, depths
+    )
     golden_rows = splits.test[
         np.linspace(0, len(splits.test) - 1, cfg.export.golden_count).astype(int)
     ]
@@ -194,6 +200,12 @@ def _report_text(
         report.metrics_table("FP32 on held-out cameras", evals["fp32"]),
         report.metrics_table("INT8 on held-out cameras", evals["int8"]),
         report.metrics_table("FP32, held-out cameras, PM2.5 ≤ 250", evals["fp32_0_250"]),
+        report.depth_table(
+            "FP32, held-out cameras, PM2.5 ≤ 250, by scene depth",
+            evals["fp32_0_250_by_depth"],
+        )
+        if evals["fp32_0_250_by_depth"]
+        else "",
     ]
     if "fp32_later_time" in evals:
         parts.append(

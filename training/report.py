@@ -37,6 +37,16 @@ def metrics_table(title: str, metrics: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def depth_table(title: str, rows: dict[str, dict[str, float]]) -> str:
+    """Overall figures per scene-depth class (`training.scene_depth`)."""
+    cols = ("frames", "cameras", "rmse", "r2", "aqi_accuracy", "coverage80")
+    lines = [f"#### {title}", "", "| farthest surface | " + " | ".join(cols) + " |"]
+    lines.append("|---" * (len(cols) + 1) + "|")
+    for name, row in rows.items():
+        lines.append(f"| {name} | " + " | ".join(_fmt(row.get(c)) for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def dict_table(title: str, values: dict[str, object]) -> str:
     rows = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in values.items())
     return f"#### {title}\n\n| item | value |\n|---|---|\n{rows}\n"
