@@ -109,7 +109,7 @@ class EdgeAgent:
         updates = self._device_updates(cfg, problems)
         estimator = self._load_model(cfg, problems, updates)
         info = model_info(estimator) if estimator else ModelInfo(0, "none", "none", "no model")
-        health = Health(AGENT_VERSION, cfg.data_dir, outbox, lambda: info)
+        health = Health(AGENT_VERSION, cfg.data_dir, outbox, lambda: info, haze=cfg.heartbeat.haze)
         producer = None
         if estimator is not None:
             supervisor = CameraSupervisor(

@@ -7,6 +7,7 @@ so each stage owns its own status and the heartbeat only collects.
 
 from __future__ import annotations
 
+import bisect
 import shutil
 import threading
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from edge_agent.outbox import Outbox
+from pm25.drift_bins import HAZE_EDGES, bins
 from pm25.wire import Heartbeat, Latency, Note
 from pm25.wire.device import UpdateProgress
 
@@ -57,6 +59,7 @@ class Health:
         model: Callable[[], ModelInfo],
         *,
         clock: Callable[[], float] = time.time,
+        haze: bool = True,
     ) -> None:
         self.agent_version = agent_version
         self.data_dir = data_dir
@@ -70,6 +73,8 @@ class Health:
         self._latencies: deque[float] = deque(maxlen=1000)
         self._sources: list[ErrorSource] = []
         self._update: Callable[[], UpdateProgress | None] = lambda: None
+        self._haze: dict[str, list[int]] = {}  # pm25.drift_bins histograms since the last beat
+        self._send_haze = haze
 
     def add_error_source(self, source: ErrorSource) -> None:
         self._sources.append(source)
@@ -79,7 +84,12 @@ class Health:
         self._update = source
 
     def frame(
-        self, *, accepted: bool, reason: str | None = None, latency_ms: float | None = None
+        self,
+        *,
+        accepted: bool,
+        reason: str | None = None,
+        latency_ms: float | None = None,
+        haze: Mapping[str, float] | None = None,
     ) -> None:
         with self._lock:
             if accepted:
@@ -88,6 +98,10 @@ class Health:
                 self._rejected[reason or "rejected"] += 1
             if latency_ms is not None:
                 self._latencies.append(latency_ms)
+            for signal, value in (haze if self._send_haze and haze else {}).items():
+                if signal in HAZE_EDGES:
+                    counts = self._haze.setdefault(signal, [0] * bins(signal))
+                    counts[bisect.bisect_right(HAZE_EDGES[signal], value)] += 1
 
     def errors(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -102,6 +116,9 @@ class Health:
         with self._lock:
             lat = np.percentile(list(self._latencies), [50, 95]) if self._latencies else None
             accepted, rejected = self._accepted, dict(self._rejected)
+            # Counts since the last heartbeat: a heartbeat that is not delivered loses its hour
+            # (the drift watch sums weeks of them and needs no single one).
+            haze, self._haze = self._haze, {}
         notes = tuple(Note(code=c, msg=m[:200]) for c, m in sorted(self.errors().items()))[:32]
         oldest = stats.oldest_unsent_t
         return Heartbeat(
@@ -121,4 +138,5 @@ class Health:
             lat_ms=None if lat is None else Latency(p50=float(lat[0]), p95=float(lat[1])),
             errors=notes,
             update=self._update(),
+            haze=haze or None,
         )

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from edge_agent.gate import QualityGate, RejectReason
 from edge_agent.inference.model import Estimator
 from pm25.aqi import AqiCategory, aqi, category
+from pm25.drift_bins import HAZE_SIGNALS
 from pm25.preprocess import Roi, preprocess
 from pm25.wire import QualityFlag
 
@@ -43,6 +44,7 @@ class FrameEstimate:
     flags: QualityFlag
     reject_reason: RejectReason | None
     timings: Timings
+    haze: dict[str, float] | None = None  # the drift watch's haze features of this frame
 
     @property
     def accepted(self) -> bool:
@@ -74,6 +76,8 @@ def estimate_frame(
     flags = verdict.flags if verdict is not None else QualityFlag.NONE
     scale = verdict.sd_scale if verdict is not None else 1.0
     timings = Timings((t1 - t0) * 1000.0, (t2 - t1) * 1000.0, (t3 - t2) * 1000.0)
+    names = estimator.manifest.preprocessing.features
+    haze = {n: float(v) for n, v in zip(names, x.features, strict=True) if n in HAZE_SIGNALS}
     return FrameEstimate(
-        est.pm25, est.sd * scale, aqi(est.pm25), category(est.pm25), flags, None, timings
+        est.pm25, est.sd * scale, aqi(est.pm25), category(est.pm25), flags, None, timings, haze
     )

@@ -97,7 +97,7 @@ class ProducerStage:
             reason = est.reject_reason.value if est.reject_reason is not None else "rejected"
             self._health.frame(accepted=False, reason=str(reason))
             return
-        self._health.frame(accepted=True, latency_ms=est.timings.inference_ms)
+        self._health.frame(accepted=True, latency_ms=est.timings.inference_ms, haze=est.haze)
         cat = int(est.category) if est.category is not None else 0
         raw, sd, flags = est.pm25, est.sd, int(est.flags)
         if self._calibration is not None:  # the site calibration the hub pushed

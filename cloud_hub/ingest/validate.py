@@ -46,6 +46,8 @@ class Accepted:
     device_id: str
     kind: Kind
     message: WireMessage
+    # A malformed optional section that was left out (the rest stored); quarantined as a note.
+    dropped: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,10 @@ def parse(topic: str, payload: bytes) -> Accepted | Rejected:
     try:
         message = decode(kind, payload)
     except WireError as e:
-        return Rejected(_wire_reason(payload), str(e), device_id)
+        salvaged = _without_haze(payload) if kind is Kind.HEARTBEAT else None
+        if salvaged is None:
+            return Rejected(_wire_reason(payload), str(e), device_id)
+        return Accepted(device_id, kind, salvaged, f"haze section left out, rest stored: {e}")
     if isinstance(message, ReadingBatch) and message.d != device_id:
         detail = f"payload device id {message.d!r} differs from topic device id {device_id!r}"
         return Rejected(QuarantineReason.SPOOFED, detail, device_id)
@@ -142,6 +147,18 @@ def quarantine_record(
         received_at=received_at,
         device_id=rejected.device_id,
     )
+
+
+def _without_haze(payload: bytes) -> WireMessage | None:
+    """The heartbeat without its ``haze`` section, if that is all that was wrong: the drift
+    histograms are optional, and a bad one must not cost the device its health record."""
+    try:
+        obj = json.loads(payload)
+        if not isinstance(obj, dict) or obj.pop("haze", None) is None:
+            return None
+        return decode(Kind.HEARTBEAT, json.dumps(obj).encode("utf-8"))
+    except (ValueError, RecursionError, WireError):  # decode already named the real problem
+        return None
 
 
 def _wire_reason(payload: bytes) -> QuarantineReason:

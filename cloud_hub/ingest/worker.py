@@ -33,7 +33,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from cloud_hub.errors import StoreUnavailable
-from cloud_hub.ingest.directory import DeviceAccess, DeviceDirectory
+from cloud_hub.ingest.directory import DeviceAccess, DeviceDirectory, QuarantineReason
 from cloud_hub.ingest.metrics import IngestMetrics
 from cloud_hub.ingest.settings import IngestSettings
 from cloud_hub.ingest.validate import (
@@ -235,6 +235,9 @@ class IngestWorker:
             self._directory.quarantine(quarantine_record(m.topic, m.payload, d, at))
             return
         msg = d.message
+        if d.dropped:
+            note = Rejected(QuarantineReason.MALFORMED, d.dropped, d.device_id)
+            self._directory.quarantine(quarantine_record(m.topic, m.payload, note, at))
         if isinstance(msg, Heartbeat):
             self._directory.record_heartbeat(d.device_id, msg, at)
         elif isinstance(msg, Status):
@@ -252,6 +255,8 @@ class IngestWorker:
                 self.metrics.messages.labels("any", "quarantined").inc()
             else:
                 self.metrics.messages.labels(d.kind.value, "accepted").inc()
+                if d.dropped:
+                    self.metrics.quarantined.labels(QuarantineReason.MALFORMED.value).inc()
         now = self._clock()
         for r in stored.readings:
             self.metrics.lag.observe(max(0.0, now - r.captured_at))

@@ -9,6 +9,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from pm25.drift_bins import HAZE_SIGNALS, check_counts
 from pm25.wire.common import Code, Message, MessageId, ShortText, UtcTime, WireModel
 
 __all__ = [
@@ -26,6 +27,9 @@ AgentVersion = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.+_-]{1,32}
 Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Count = Annotated[int, Field(ge=0)]
 Millis = Annotated[float, Field(ge=0, le=3_600_000)]
+HazeSignal = Literal[
+    "transmission_mean", "edge_density", "contrast_top_bottom_ratio", "airlight_blue_red"
+]  # pm25.drift_bins.HAZE_SIGNALS (a test keeps the two equal)
 
 
 class Note(WireModel):
@@ -101,6 +105,21 @@ class Heartbeat(Message):
     update: UpdateProgress | None = Field(
         default=None, description="Model update progress; absent when no update is under way."
     )
+    haze: dict[HazeSignal, list[Count]] | None = Field(
+        default=None,
+        max_length=len(HAZE_SIGNALS),
+        description="Haze features of the frames accepted since the last heartbeat, binned per "
+        "signal over pm25.drift_bins' edges (for the hub's drift watch); absent when none.",
+    )
+
+    @field_validator("haze")
+    @classmethod
+    def _haze_bins(cls, v: dict[str, list[int]] | None) -> dict[str, list[int]] | None:
+        for signal, counts in (v or {}).items():
+            problem = check_counts(signal, counts)
+            if problem is not None:
+                raise ValueError(problem)
+        return v
 
 
 class Status(Message):

@@ -50,6 +50,49 @@ def test_heartbeat_and_status_accepted() -> None:
     assert isinstance(parse(topics.heartbeat("cam-1"), encode(hb)), Accepted)
 
 
+def _hb(**haze: object) -> bytes:
+    hb = Heartbeat(
+        t=T0, agent="1.0", uptime_s=5, disk_free_b=1, outbox=0, mv=1, model="m",
+        backend="onnxruntime_cpu", accepted=3,
+    )  # fmt: skip
+    return json.dumps(json.loads(encode(hb)) | {"haze": haze}).encode()
+
+
+def test_heartbeat_haze_histograms() -> None:
+    good = parse(topics.heartbeat("cam-1"), _hb(edge_density=[0, 1, 2, 3, 0, 0, 0, 0, 0, 4]))
+    assert isinstance(good, Accepted) and not good.dropped
+    assert isinstance(good.message, Heartbeat)
+    assert good.message.haze == {"edge_density": [0, 1, 2, 3, 0, 0, 0, 0, 0, 4]}
+
+
+@pytest.mark.parametrize(
+    ("haze", "why"),
+    [
+        ({"edge_density": [1, 2]}, "signal 'edge_density': 2 counts, need 10"),
+        ({"dark_mean": [1] * 10}, "field 'haze.dark_mean.[key]'"),
+        ({"edge_density": [-1] + [0] * 9}, "field 'haze.edge_density[0]'"),
+        ({"edge_density": "many"}, "field 'haze.edge_density': Input should be a valid array"),
+    ],
+)
+def test_a_malformed_haze_section_is_left_out_and_the_rest_kept(
+    haze: dict[str, object], why: str
+) -> None:
+    got = parse(topics.heartbeat("cam-1"), _hb(**haze))
+    assert isinstance(got, Accepted) and isinstance(got.message, Heartbeat)
+    assert got.message.haze is None and got.message.accepted == 3
+    assert got.dropped.startswith("haze section left out, rest stored: heartbeat: ")
+    assert why in got.dropped
+
+
+def test_a_heartbeat_bad_elsewhere_is_still_refused() -> None:
+    obj = json.loads(_hb(edge_density=[1, 2])) | {"outbox": -1}
+    got = parse(topics.heartbeat("cam-1"), json.dumps(obj).encode())
+    assert isinstance(got, Rejected) and got.reason is QuarantineReason.MALFORMED
+    deep = b'{"v":1,"haze":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    got = parse(topics.heartbeat("cam-1"), deep)
+    assert isinstance(got, Rejected) and "nested" in got.detail
+
+
 @pytest.mark.parametrize(
     ("topic", "payload", "reason"),
     [

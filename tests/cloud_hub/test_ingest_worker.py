@@ -128,6 +128,25 @@ def test_gaps_aggregates_heartbeat_and_status_reach_their_places(
     cam.close()
 
 
+def test_a_malformed_haze_section_is_quarantined_and_the_heartbeat_kept(
+    hub: Hub, broker: MosquittoBroker
+) -> None:
+    cam = device(broker, "cam-2")
+    hb = Heartbeat(
+        t=T0, agent="1.0", uptime_s=5, disk_free_b=1, outbox=7, mv=1, model="m",
+        backend="onnxruntime_cpu", accepted=3,
+    )  # fmt: skip
+    bad = json.dumps(json.loads(encode(hb)) | {"haze": {"edge_density": [1, 2]}}).encode()
+    cam.publish([(topics.heartbeat("cam-2"), bad)])
+    assert wait_until(lambda: len(hub.directory.heartbeats) == 1)
+    assert hub.directory.heartbeats == [("cam-2", hb)]
+    [q] = hub.directory.quarantined
+    assert q.reason is QuarantineReason.MALFORMED and q.device_id == "cam-2"
+    assert "haze section left out, rest stored" in q.detail and "2 counts, need 10" in q.detail
+    assert q.payload_excerpt == bad
+    cam.close()
+
+
 def test_device_cannot_publish_as_another_and_spoofed_payload_is_quarantined(
     hub: Hub, broker: MosquittoBroker
 ) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from edge_agent.heartbeat import Health, ModelInfo, cpu_temperature_c
 from edge_agent.outbox import Outbox
+from pm25.drift_bins import edges, histogram
 from pm25.wire import Heartbeat, decode, encode
 from tests.edge_agent.outbox_helpers import reading
 
@@ -39,3 +40,19 @@ def test_cpu_temperature_from_thermal_zones(tmp_path: Path) -> None:
     (tmp_path / "thermal_zone1").mkdir()
     (tmp_path / "thermal_zone1" / "temp").write_text("51234\n")
     assert cpu_temperature_c(tmp_path) == 51.2
+
+
+def test_heartbeat_bins_haze_features_since_the_last_one(tmp_path: Path) -> None:
+    info = ModelInfo(3, "haze", "onnxruntime_cpu")
+    health = Health("0.1.0", tmp_path, Outbox(tmp_path / "o.db"), lambda: info)
+    assert health.heartbeat().haze is None  # no frame yet: the section is left out
+    for v in (0.0, 0.40, 0.40, 0.9):
+        health.frame(accepted=True, haze={"edge_density": v, "dark_mean": 0.3})
+    health.frame(accepted=False, reason="blur")
+    hb = decode(Heartbeat, encode(health.heartbeat()))
+    assert hb.haze == {"edge_density": histogram([0.0, 0.40, 0.40, 0.9], edges("edge_density"))}
+    assert hb.haze["edge_density"] == [1, 0, 0, 0, 0, 2, 0, 0, 0, 1]
+    assert health.heartbeat().haze is None  # counted once: reset after each heartbeat
+    off = Health("0.1.0", tmp_path, Outbox(tmp_path / "p.db"), lambda: info, haze=False)
+    off.frame(accepted=True, haze={"edge_density": 0.4})
+    assert off.heartbeat().haze is None  # for a hub that predates the section

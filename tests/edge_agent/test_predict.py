@@ -11,8 +11,9 @@ from edge_agent.inference.config import InferenceConfig
 from edge_agent.inference.model import Estimator, load_estimator
 from edge_agent.predict import estimate_frame
 from pm25.aqi import aqi, category
+from pm25.drift_bins import HAZE_SIGNALS
 from pm25.errors import PreprocessError
-from pm25.preprocess import Roi
+from pm25.preprocess import Roi, preprocess
 from pm25.scene import CameraEffects
 from pm25.wire import QualityFlag
 from tests.edge_agent.sim_frames import NIGHT, frame
@@ -31,6 +32,11 @@ def test_accepted_frame_gives_reading_and_aqi(estimator: Estimator) -> None:
     assert r.aqi == aqi(r.pm25) and r.category == category(r.pm25)
     t = r.timings
     assert min(t.gate_ms, t.preprocess_ms, t.inference_ms) > 0
+    # the drift watch's haze features, exactly as preprocess computed them for the model
+    x = preprocess(frame(3, 90.0), roi, estimator.manifest.preprocessing)
+    names = estimator.manifest.preprocessing.features
+    assert r.haze == {s: float(x.features[names.index(s)]) for s in HAZE_SIGNALS if s in names}
+    assert r.haze
     assert t.total_ms == pytest.approx(t.gate_ms + t.preprocess_ms + t.inference_ms)
 
 

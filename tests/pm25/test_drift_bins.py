@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 from pm25 import drift_bins as db
 from pm25.features import FEATURE_NAMES
+from pm25.wire.device import HazeSignal
 
 
 def test_signals_and_bins() -> None:
@@ -55,3 +57,7 @@ def test_reference_problems_keep_the_good_signals() -> None:
     assert db.parse_reference(b"[]", 2)[1] == [
         "not a version 1 drift reference (needs v: 1 and counts)"
     ]
+
+
+def test_the_wire_knows_the_same_haze_signals() -> None:
+    assert get_args(HazeSignal) == db.HAZE_SIGNALS
