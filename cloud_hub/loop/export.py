@@ -4,6 +4,10 @@
     <out>/<device_id>/reference.csv      timestamp,pm25,rh,monitor_id,distance_km
     <out>/manifest.json                  what went in: counts, devices, range, sha256 of files
 
+``rh`` is the monitor's relative humidity as a fraction 0..1 (the hub stores percent): the training
+loader reads values <= 1 as fractions, so writing percent would misread a reading of 0..1 % as
+0..100 %. Empty when the monitor reported none.
+
 Only samples joined to a reference reading become frames (training needs the label); the others
 are counted by status in the manifest, never silently left out. ``reference.csv`` holds the
 monitor readings at their own times: train with ``--tolerance-s`` at least ``labels.tolerance_s``.
@@ -88,7 +92,7 @@ def export(
             w.writerow(["timestamp", "pm25", "rh", "monitor_id", "distance_km"])
             for t in sorted(by_t):
                 s = by_t[t]
-                rh = "" if s.ref_rh is None else f"{s.ref_rh:g}"
+                rh = "" if s.ref_rh is None else f"{s.ref_rh / 100:.6g}"
                 w.writerow([_iso(t), f"{s.ref_pm25:g}", rh, s.monitor_id, f"{s.distance_km:.3f}"])
         files[f"{device_id}/reference.csv"] = hashlib.sha256(path.read_bytes()).hexdigest()
     manifest = _manifest(rows, joined, files, f, store, tolerance_s)

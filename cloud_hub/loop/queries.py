@@ -36,7 +36,7 @@ def reference(session: Session, monitor_id: str, start: float, end: float) -> li
         )
         .order_by(ReferenceReading.t)
     )
-    return [RefReading(r.t, r.pm25) for r in rows]
+    return [RefReading(r.t, r.pm25, r.rh) for r in rows]
 
 
 def device_readings(

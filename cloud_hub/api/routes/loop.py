@@ -50,6 +50,7 @@ class SamplePublic(Public):
     monitor_id: str | None
     distance_km: float | None
     ref_pm25: float | None
+    ref_rh: float | None = Field(description="The reference reading's relative humidity, %.")
 
 
 class CalibrationPublic(Public):
