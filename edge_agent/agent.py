@@ -88,6 +88,16 @@ class EdgeAgent:
 
     def run(self, stop: threading.Event) -> int:
         """Run until ``stop`` is set; rebuild the stages when a remote config change arrives."""
+        try:
+            return self._run(stop)
+        finally:
+            self._close_updates()
+
+    def _close_updates(self) -> None:
+        if self._updates is not None and self._updates[1] is not None:
+            self._updates[1].close()
+
+    def _run(self, stop: threading.Event) -> int:
         while True:
             code = self._run_once(stop)
             if stop.is_set() or code != 0 or not self._reload.is_set():
@@ -136,6 +146,7 @@ class EdgeAgent:
         )
         if updates is not None:
             health.set_update_source(updates.runner.progress)
+            health.add_error_source(updates.runner.problems)
         uplink = UplinkStage(
             cfg.device_id,
             outbox,
@@ -175,7 +186,10 @@ class EdgeAgent:
                 except EdgeAgentError as e:
                     log.error("model updates unavailable: %s", e)
                     problems["update_unavailable"] = str(e)[:200]
+            self._close_updates()
             self._updates = (key, updates)
+            if updates is not None:
+                updates.start()
         return self._updates[1]
 
     @staticmethod

@@ -59,9 +59,11 @@ class ConfigApplier(Protocol):
 
 
 class UpdateNotices(Protocol):
-    """Takes an update notice (the updater runs in the background); a refusal reason or None."""
+    """Takes an update notice or a retained desired update (the updater runs in the background);
+    a refusal reason or None."""
 
     def notice(self, cmd: UpdateNoticeCommand) -> str | None: ...
+    def desired_payload(self, payload: bytes) -> str | None: ...
 
 
 class CommandHandler:
@@ -86,6 +88,9 @@ class CommandHandler:
         self.handled = 0
 
     def handle(self, topic: str, payload: bytes) -> list[Outgoing]:
+        if topic == topics.desired(self.device_id):  # retained state, not a command: no ack
+            self._desired(payload)
+            return []
         try:
             cmd = decode(Kind.CMD, payload)
         except WireError as e:
@@ -125,6 +130,14 @@ class CommandHandler:
                 result={"accepted": True, "note": "recorded; fetching is done by the OTA updater"},
             )
         raise WireError(f"unhandled command {cmd!r}")
+
+    def _desired(self, payload: bytes) -> None:
+        if self._updates is None:
+            log.info("desired update ignored: model updates are not enabled")
+            return
+        why = self._updates.desired_payload(payload)
+        if why is not None:
+            log.info("desired update not taken: %s", why)
 
     def _ack(
         self, cmd_id: str, *, reason: str | None = None, result: dict[str, Any] | None = None

@@ -1,4 +1,5 @@
-"""The ``update`` config section: signed model updates on notice (off unless enabled)."""
+"""The ``update`` config section: signed model updates on notice and on a schedule (off unless
+enabled)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edge_agent.backoff import BackoffConfig
 from edge_agent.update.policy import UpdatePolicy
+
+
+class CheckRetryConfig(BackoffConfig):
+    """Backoff between update checks after a failed run: a minute, doubling up to an hour, so a
+    fleet whose repository was down does not hammer it when it comes back (jittered)."""
+
+    initial_s: float = Field(60.0, gt=0.0, description="First delay after a failed run, seconds.")
+    max_s: float = Field(3600.0, gt=0.0, description="Upper bound of any delay, seconds.")
 
 
 class UpdateConfig(BaseModel):
@@ -34,6 +44,22 @@ class UpdateConfig(BaseModel):
     timeout_s: float = Field(30.0, gt=0, le=600, description="HTTP timeout of one request.")
     policy: UpdatePolicy = Field(
         default_factory=UpdatePolicy, description="Attempts per release and update window."
+    )
+    check_interval_s: float = Field(
+        21600.0,
+        ge=0,
+        le=7 * 86400,
+        description="Re-check the release the rollout assigns this often (0 = only on messages).",
+    )
+    check_jitter: float = Field(
+        0.2, ge=0, le=1, description="Spread each interval by up to ± this fraction (no stampede)."
+    )
+    check_startup_delay_s: float = Field(
+        60.0, ge=0, le=86400, description="First check this long after start (jittered likewise)."
+    )
+    check_retry: CheckRetryConfig = Field(
+        default_factory=CheckRetryConfig,
+        description="Delays between checks after a failed or deferred run.",
     )
 
     @model_validator(mode="after")

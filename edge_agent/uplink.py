@@ -229,7 +229,8 @@ class MqttLink:
         for stale in ("broker_unreachable", "broker_auth_failed", "broker_refused"):
             self.errors.pop(stale, None)
         log.info("connected to %s:%s (MQTT %s)", self.config.host, self.config.port, self.protocol)
-        client.subscribe(topics.cmd(self.device_id), qos=1)
+        # Commands, and the retained desired update the broker re-sends on every subscribe.
+        client.subscribe([(topics.cmd(self.device_id), 1), (topics.desired(self.device_id), 1)])
         client.publish(topics.status(self.device_id), self._status("online"), 1, True)
         self.events.on_connected(bool(getattr(flags, "session_present", False)))
 

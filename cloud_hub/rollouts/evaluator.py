@@ -9,7 +9,12 @@ one registry transaction per rollout:
 3. gates: the pure :func:`gates.decide` on the current stage's cohort; a failure pauses or rolls
    back the rollout, a pass advances it when the rollout is automatic;
 4. notices: the next wave of the cohort (zone budget permitting) gets an ``update_notice``
-   through the hub's command path (command log + MQTT publish).
+   through the hub's command path (command log + MQTT publish), and its retained ``desired``
+   update (:mod:`rollouts.desired`), which a device that misses the notice still reads.
+
+A failing gate that pauses or rolls back the rollout gives every device told so far a ``hold``
+before the transaction commits (if the broker cannot take it, the round fails and the next one
+decides again).
 
 `PeriodicTask`'s loop is the only place that catches everything: it logs and carries on.
 """
@@ -31,7 +36,7 @@ from cloud_hub.errors import HubError
 from cloud_hub.periodic import PeriodicTask
 from cloud_hub.registry import Registry, logs
 from cloud_hub.registry.models import Device, Rollout, RolloutDevice
-from cloud_hub.rollouts import cohorts, gates, progress, reference, service
+from cloud_hub.rollouts import cohorts, desired, gates, progress, reference, service
 from cloud_hub.rollouts.spec import RolloutSettings, RolloutSpec
 from cloud_hub.series import SeriesStore
 from pm25 import topics
@@ -66,7 +71,7 @@ class RolloutEvaluator:
 
     def evaluate(self, rollout_id: str) -> gates.Verdict:
         now = self._clock()
-        outgoing: list[tuple[str, bytes]] = []
+        outgoing: list[tuple[str, bytes, bool]] = []
         with self._registry.session() as s:
             rollout = service.get(s, rollout_id, lock=True)
             if rollout.state != "running":  # paused or stopped since the list was read
@@ -87,6 +92,8 @@ class RolloutEvaluator:
             if verdict.verdict == "fail":
                 service.act(s, service.EVALUATOR, rollout.id, spec.on_failure,
                             {"reasons": list(verdict.reasons)})  # fmt: skip
+                holds = desired.after_action(rollout, spec.on_failure, list(rows.values()), now)
+                desired.publish_all(self._publish, holds)  # before commit: see the module doc
                 return "fail"
             if verdict.verdict == "advance" and spec.mode == "auto":
                 service.act(s, service.EVALUATOR, rollout.id, "advance")
@@ -94,10 +101,11 @@ class RolloutEvaluator:
                     return "advance"
                 cohort = [r for r in rows.values() if r.stage <= rollout.stage]
             outgoing = self._wave(s, rollout, spec, cohort, targets, zone_sizes, now)
-        for topic, payload in outgoing:
+        for topic, payload, retain in outgoing:
             try:
-                self._publish(topic, payload)
-                self.notices_sent += 1
+                self._publish(topic, payload, retain=retain)
+                if not retain:  # the desired updates go with the notices; count the notices
+                    self.notices_sent += 1
             except HubError as e:  # the device stays "updating" and times out if never told
                 log.warning("update notice not sent", extra={"topic": topic, "error": str(e)})
         return verdict.verdict
@@ -138,7 +146,7 @@ class RolloutEvaluator:
         targets: dict[str, cohorts.Target],
         zone_sizes: dict[str, int],
         now: float,
-    ) -> list[tuple[str, bytes]]:
+    ) -> list[tuple[str, bytes, bool]]:
         in_flight = Counter(
             targets[r.device_id].zone
             for r in cohort
@@ -150,14 +158,16 @@ class RolloutEvaluator:
         busy = {z: n for z, n in in_flight.items() if z is not None}
         chosen = cohorts.next_wave(candidates, busy, zone_sizes, spec.budget, order)
         rows = {r.device_id: r for r in cohort}
-        out = []
+        out: list[tuple[str, bytes, bool]] = []
+        install = desired.message(rollout, "install", now)
         for device_id in chosen:
             cmd = self._notice(rollout, spec, now)
             logs.log_command(s, f"rollout:{rollout.id}", device_id, command_id=cmd.id,
                              kind=cmd.type, payload=cmd.model_dump(mode="json"))  # fmt: skip
             row = rows[device_id]
             row.state, row.command_id, row.notified_at = "updating", cmd.id, now
-            out.append((topics.cmd(device_id), encode(cmd)))
+            out.append((topics.desired(device_id), install, True))  # retained: read on reconnect
+            out.append((topics.cmd(device_id), encode(cmd), False))
         return out
 
     def _notice(self, rollout: Rollout, spec: RolloutSpec, now: float) -> UpdateNoticeCommand:

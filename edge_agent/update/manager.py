@@ -29,8 +29,10 @@ log = logging.getLogger(__name__)
 
 Outcome = Literal[
     "up_to_date", "deferred", "installed", "refused", "failed", "gave_up", "rolled_back",
-    "confirmed", "abandoned",
+    "confirmed", "abandoned", "held",
 ]  # fmt: skip
+# Says why a release may not be installed now (None = go); asked before download and activation.
+Approval = Callable[[int], str | None]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class UpdateReport:
 
 
 def _noop(phase: str) -> None:
+    return None
+
+
+def _go(version: int) -> str | None:
     return None
 
 
@@ -109,13 +115,21 @@ class UpdateManager:
         log.warning("update: v%s rolled back: %s", st.version, why)
         return UpdateReport("rolled_back", st.version, why)
 
-    def run_once(self) -> UpdateReport:
-        """Check the repository and install a newer release if there is one."""
+    def run_once(self, want: int | None = None, approve: Approval | None = None) -> UpdateReport:
+        """Check the repository and install a newer release if there is one.
+
+        With ``want`` (what the device's rollout assigns) only that release is installed: a newer
+        one the repository already offers is not this device's yet (staged rollout), so the run
+        is deferred. ``approve`` is asked again before download and before activation, so a hold
+        that arrives during a run stops it while the active model is still untouched.
+        """
         st, now = self.state.load(), self.clock()
         why = refusal(self.policy, now, st.clock_floor)
         if why is not None:
             return UpdateReport("deferred", None, why)
         installed = self.installed_version()
+        if want is not None and installed >= want:
+            return UpdateReport("up_to_date", installed)
         try:
             offer = self.client.check(self.model_name)
         except UpdateError as e:
@@ -128,6 +142,9 @@ class UpdateManager:
             older = offer.info.version < installed
             detail = f"repository offers older v{offer.info.version}: refused" if older else ""
             return UpdateReport("up_to_date", installed, detail)
+        if want is not None and offer.info.version != want:
+            why = f"repository offers v{offer.info.version}, the rollout assigns v{want}: waiting"
+            return UpdateReport("deferred", want, why)
         if st.version != offer.info.version:
             st = st.model_copy(update={"version": offer.info.version, "attempts": 0})
         elif st.phase == "failed" and st.attempts >= self.policy.max_attempts:
@@ -135,7 +152,7 @@ class UpdateManager:
         if spent(self.policy, st.attempts):
             return UpdateReport("gave_up", st.version, f"{st.attempts} attempts failed")
         try:
-            return self._install(st, offer)
+            return self._install(st, offer, approve or _go)
         except UpdateError as e:
             return self._fail(self.state.load(), e, offer.info.version)
 
@@ -144,7 +161,10 @@ class UpdateManager:
         self.hook(st.phase)
         return st
 
-    def _install(self, st: UpdateState, offer: Offer) -> UpdateReport:
+    def _install(self, st: UpdateState, offer: Offer, approve: Approval) -> UpdateReport:
+        version = offer.info.version
+        if (why := approve(version)) is not None:
+            return UpdateReport("held", version, why)
         slot = self.slots.inactive()
         st = self._step(st, phase="downloading", slot=slot, label=offer.info.label,
                         attempts=st.attempts + 1, detail=None)  # fmt: skip
@@ -158,6 +178,11 @@ class UpdateManager:
         if self.shadow is not None:
             st = self._step(st, phase="shadow")
             stats = self.shadow(estimator)
+        if (why := approve(version)) is not None:  # held while downloading or in shadow
+            self.state.save(st.model_copy(update={"phase": "idle", "detail": why,
+                                                  "attempts": st.attempts - 1}))  # fmt: skip
+            log.info("update: v%s held before activation: %s", version, why)
+            return UpdateReport("held", version, why, shadow=stats)
         st = self._step(st, phase="activating", previous=self.slots.active())
         self.slots.activate(slot)
         self.hook("switched")

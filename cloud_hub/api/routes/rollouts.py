@@ -1,15 +1,20 @@
 """Rollouts: list, create, get (stage progress, live gate values, per-device status), and the
-transitions start, pause, resume, advance (manual), abort, roll back. Every change is audited."""
+transitions start, pause, resume, advance (manual), abort, roll back. Every change is audited.
+
+Pause, abort and roll back publish a retained ``hold`` to every device told so far (resume an
+``install``) before the change commits: when the broker cannot take them the answer is 503 and
+the rollout is unchanged, never stopped without its devices knowing (``rollouts.desired``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from cloud_hub.api.deps import HubDep, Operator, Viewer
 from cloud_hub.errors import ValidationFailed
-from cloud_hub.rollouts import service
+from cloud_hub.rollouts import desired, service
 from cloud_hub.rollouts.machine import Action
 from cloud_hub.rollouts.releases import ReleaseCatalogue
 from cloud_hub.rollouts.views import RolloutCreate, RolloutDetail, RolloutPublic, detail, public
@@ -60,7 +65,9 @@ def get_rollout(rollout_id: str, _: Viewer, hub: HubDep) -> RolloutDetail:
 def _act(hub: HubDep, actor: str, rollout_id: str, action: Action) -> RolloutPublic:
     with hub.registry.session() as s:
         rollout = service.act(s, actor, rollout_id, action)
-        return public(rollout, service.devices(s, rollout_id))
+        rows = service.devices(s, rollout_id)
+        desired.publish_all(hub.publish, desired.after_action(rollout, action, rows, time.time()))
+        return public(rollout, rows)
 
 
 @router.post("/{rollout_id}/start", response_model=RolloutPublic)
