@@ -120,3 +120,38 @@ def test_progress_and_quality_views(hub: HubClient, repo: Repo) -> None:
     q = hub.client.get(f"/api/v1/releases/{name}/quality", headers=hub.headers("viewer")).json()
     assert [v["version"] for v in q] == [3]
     assert q[0]["shadow_frames"] > 0 and 0.9 < q[0]["shadow_agreement"] <= 1
+
+
+def test_stopping_a_rollout_holds_every_told_device_before_it_commits(
+    hub: HubClient, repo: Repo
+) -> None:
+    from cloud_hub.errors import StoreUnavailable
+    from pm25 import topics
+    from pm25.wire import decode
+
+    body = {"model_name": name_of(repo), "version": 3, "spec": {"stages": {"fractions": [1.0]}}}
+    op = hub.headers("operator")
+    rid = hub.client.post("/api/v1/rollouts", json=body, headers=op).json()["id"]
+    fleet = SimFleet(RegistryDirectory(hub.hub.registry))
+    RolloutEvaluator(hub.hub.registry, fleet.publish, hub.hub.settings.rollouts).run_once()
+    told = sorted(topics.parse_topic(t)[0] for t, _ in fleet.outbox if t.endswith("/desired"))
+    assert told
+
+    def broker_down(topic: str, payload: bytes, *, retain: bool = False) -> None:
+        raise StoreUnavailable("broker unreachable, command not sent")
+
+    hub.hub.publish = broker_down
+    r = hub.client.post(f"/api/v1/rollouts/{rid}/abort", headers=op)
+    assert r.status_code == 503 and "broker unreachable" in r.text
+    got = hub.client.get(f"/api/v1/rollouts/{rid}", headers=hub.headers("viewer")).json()
+    assert got["state"] == "running"  # not stopped without its devices knowing
+
+    sent: list[tuple[str, bytes, bool]] = []
+    hub.hub.publish = lambda topic, payload, *, retain=False: sent.append((topic, payload, retain))
+    assert hub.client.post(f"/api/v1/rollouts/{rid}/abort", headers=op).status_code == 200
+    assert sorted(topics.parse_topic(t)[0] for t, _, _ in sent) == told
+    for topic, payload, retain in sent:
+        hold = decode("desired", payload)
+        assert retain and topic.endswith("/desired")
+        assert (hold.action, hold.release, hold.rollout_id) == ("hold", 3, rid)
+        assert hold.reason == "rollout aborted"

@@ -195,9 +195,12 @@ def test_notices_are_valid_commands_in_the_command_log(registry: Registry) -> No
     assert fleet.outbox
     from pm25.wire import UpdateNoticeCommand, decode
 
-    topic, payload = fleet.outbox[0]
+    by_kind = {topics.parse_topic(t)[1]: (t, p) for t, p in fleet.outbox}
+    topic, payload = by_kind[topics.Kind.CMD]
     device_id, _ = topics.parse_topic(topic)
     cmd = decode("cmd", payload)
+    want = decode("desired", by_kind[topics.Kind.DESIRED][1])  # the retained twin of the notice
+    assert (want.action, want.release, want.rollout_id) == ("install", 2, rid)
     assert isinstance(cmd, UpdateNoticeCommand)
     assert (cmd.release, cmd.rollout_id, cmd.repository) == (2, rid, "https://hub.example/tuf")
     assert cmd.not_after is not None and cmd.not_after.timestamp() == T0 + 3600
