@@ -28,6 +28,7 @@ Trains and releases 2.5Vision Edge PM2.5 models.
   pipeline        all steps: render → train → export/evaluate → (MLflow)
   baseline        regenerate the shipped models/ deterministically (training/configs/small.yaml)
   retrain         champion/challenger on field + sim data → signed release → canary rollout
+  upload-report   send a retrain report folder to the hub (when the run's upload failed)
   keys            TUF keys: generate, init the update repository, rotate, revoke (docs/ota.md)
   release         sign a release folder (manifest.json + ONNX files) as TUF targets
 """
@@ -113,6 +114,6 @@ def _dispatch(args: argparse.Namespace) -> dict[str, object]:
         return commands.pipeline(args.config, args.work, args.data, args.mlflow, args.tracking_uri)
     if args.command == "evaluate":
         return commands.evaluate_release(args.release, args.data)
-    if args.command == "retrain":
+    if args.command in retrain_cli.COMMANDS:
         return retrain_cli.run(args)
     return commands.baseline(args.config, args.work, args.out)

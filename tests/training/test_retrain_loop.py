@@ -4,9 +4,10 @@ Field data: simulated cameras with scene seeds outside the training range, in a 
 (`HUMID_CITY`) with a more hygroscopic aerosol, written in the real-data format with monitor
 noise (what `cloud-hub dataset export` writes). Champion: a small model trained on simulation
 only. The warm-started challenger (half field rows) must win on held-out field cameras, be
-signed into a real TUF repository, show its report link on the hub's release page, and its
-rollout request must be accepted by a real hub app as a 5 % canary. Then a deliberately worse
-challenger (from scratch, one epoch) must be refused with the reasons in its report.
+signed into a real TUF repository, show its report link on the hub's release page, upload its
+report to a real hub served over HTTP and start a 5 % canary rollout there. Then a deliberately
+worse challenger (from scratch, one epoch) must be refused with the reasons in its report, and
+that report must reach the hub too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import io
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import yaml
 
 from pm25.manifest import load_manifest
 from tests.cloud_hub.hub_support import running_hub
+from tests.cloud_hub.served_hub import ServedHub, served_hub
 from tests.ota.helpers import make_keys
 from training.cli import main
 from training.config import (
@@ -97,8 +100,16 @@ def run_cli(args: list[str]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def week1(world: dict[str, Path]) -> dict[str, Any]:
-    """The weekly retrain: warm start from the champion, half field rows, signed, MLflow."""
+def served(world: dict[str, Path]) -> Iterator[ServedHub]:
+    """The hub the runs report to, serving the update repository they sign into."""
+    with served_hub(world["tmp"] / "served", rollouts={"repository_dir": str(world["repo"])}) as h:
+        yield h
+
+
+@pytest.fixture(scope="module")
+def week1(world: dict[str, Path], served: ServedHub) -> dict[str, Any]:
+    """The weekly retrain: warm start from the champion, half field rows, signed, MLflow,
+    report and canary rollout on the hub."""
     tmp = world["tmp"]
     live = tmp / "live" / "release"  # a copy the run may replace: release files + model.pt
     shutil.copytree(world["champion"], live)
@@ -108,11 +119,12 @@ def week1(world: dict[str, Path]) -> dict[str, Any]:
                    "--config", str(tmp / "good.yaml"), "--work", str(tmp / "week1"),
                    "--trigger", "weekly", "--repo", str(world["repo"]),
                    "--targets-key", str(world["key"]), "--report-url", "https://hub/r/week1",
+                   "--hub-url", served.url, "--hub-token", served.tokens["operator"],
                    "--tracking-uri", f"sqlite:///{tmp / 'mlflow.db'}"])  # fmt: skip
 
 
-def test_challenger_wins_is_signed_and_a_canary_rollout_is_accepted(
-    world: dict[str, Path], week1: dict[str, Any]
+def test_challenger_wins_is_signed_reported_and_a_canary_rollout_starts(
+    world: dict[str, Path], week1: dict[str, Any], served: ServedHub
 ) -> None:
     tmp, out = world["tmp"], week1
     assert out["promoted"], out["reasons"]
@@ -131,16 +143,23 @@ def test_challenger_wins_is_signed_and_a_canary_rollout_is_accepted(
     assert report.startswith("# Retrain report: challenger PROMOTED")
     for png in ("bands.png", "devices.png"):
         assert (tmp / "week1" / "retrain-report" / png).read_bytes()[:4] == b"\x89PNG"
-    request = json.loads(Path(out["rollout_request"]).read_text())
-    assert request["version"] == 2 and request["spec"]["stages"]["fractions"][0] == 0.05
-    with running_hub(tmp / "hub", rollouts={"repository_dir": str(world["repo"])}) as hub:
-        r = hub.client.post("/api/v1/rollouts", json=request, headers=hub.headers("operator"))
-        assert r.status_code == 201, r.text
-        assert (r.json()["state"], r.json()["stage"]) == ("running", 0)
-        assert r.json()["stages"] == [0.05, 0.25, 1.0]
-        r = hub.client.get("/api/v1/releases/pm25-haze/2", headers=hub.headers("viewer"))
-        assert r.status_code == 200
-        assert "Retrain report: https://hub/r/week1" in r.json()["model_card"]
+    assert out["rollout_request"] is None  # a hub was given: the rollout was created there
+    assert (out["rollout"]["state"], out["rollout"]["stage"]) == ("running", 0)
+    assert out["rollout"]["stages"] == [0.05, 0.25, 1.0]
+    # The report reached the hub before the rollout, filed under the release it made.
+    [listed] = served.get("/api/v1/retrain-reports", model_name="pm25-haze", version=2).json()
+    assert (listed["id"], listed["promoted"], listed["champion_version"]) == (
+        out["report_id"], True, 1)  # fmt: skip
+    assert listed["challenger_rmse"] == pytest.approx(chall)
+    hub_md = served.get(f"/api/v1/retrain-reports/{out['report_id']}/files/report.md").text
+    assert (
+        hub_md.startswith("# Retrain report: challenger PROMOTED")
+        and "signed pm25-haze v2" in hub_md
+    )
+    assert f"**report upload**: {out['report_id']}" in report  # the local copy says where it went
+    r = served.get("/api/v1/releases/pm25-haze/2")
+    assert r.status_code == 200
+    assert "Retrain report: https://hub/r/week1" in r.json()["model_card"]
 
 
 def test_create_rollout_through_the_api_and_its_refusal(
@@ -159,16 +178,24 @@ def test_create_rollout_through_the_api_and_its_refusal(
 
 
 def test_a_worse_challenger_is_refused_with_a_clear_report(
-    world: dict[str, Path], week1: dict[str, Any]
+    world: dict[str, Path], week1: dict[str, Any], served: ServedHub
 ) -> None:
     """Against last week's promoted model: a from-scratch, one-epoch challenger."""
     tmp, champion = world["tmp"], week1["release_dir"]
     out = run_cli(["retrain", "--champion", champion, "--real", str(world["field"]),
                    "--config", str(tmp / "bad.yaml"), "--work", str(tmp / "broken"),
-                   "--scratch", "--no-mlflow", "--trigger", "drift:field-50004"])  # fmt: skip
+                   "--scratch", "--no-mlflow", "--trigger", "drift:field-50004",
+                   "--hub-url", served.url, "--hub-token", served.tokens["operator"]])  # fmt: skip
     assert not out["promoted"]
     assert any(r.startswith("FAILED: field RMSE gain") for r in out["reasons"])
     report = Path(out["report"]).read_text()
     assert report.startswith("# Retrain report: challenger REFUSED")
     assert "FAILED: field RMSE gain" in report and "drift:field-50004" in report
     assert out["rollout_request"] is None and not (tmp / "broken" / "rollout-request.json").exists()
+    assert out["rollout"] is None
+    # The refused report is on the hub too: newest first, with the reasons.
+    newest = served.get("/api/v1/retrain-reports").json()[0]
+    assert (newest["id"], newest["promoted"], newest["trigger"]) == (
+        out["report_id"], False, "drift:field-50004")  # fmt: skip
+    detail = served.get(f"/api/v1/retrain-reports/{out['report_id']}").json()
+    assert any(r.startswith("FAILED: field RMSE gain") for r in detail["reasons"])

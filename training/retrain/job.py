@@ -2,7 +2,7 @@
 
     field data + simulation ─► mix ─► train challenger ─► export (ONNX, INT8, manifest)
         ─► champion and challenger on the same held-out data ─► decide ─► MLflow
-        ─► (promoted) sign into the update repository ─► canary rollout ─► report
+        ─► (promoted) sign into the update repository ─► report to the hub ─► canary rollout
 
 Work folder: `sim/` + `sim-tensors.npz` (rendered once per synth config), `challenger/`
 (`model.pt`, `release/`, `report/` as `pm25-train export` writes them), `retrain-report/`
@@ -16,7 +16,6 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any
 
 from pm25.drift_bins import REFERENCE_FILE
 from pm25.manifest import load_manifest
-from pm25.ota import ReleaseInfo
 from pm25.preprocess import DEFAULT_SPEC
 from training.errors import DatasetError, ExportError, TrainingError
 from training.loader import JoinReport, load_dataset
@@ -33,48 +31,16 @@ from training.pipeline import dataset_arrays, export_release, save_model
 from training.release import FP32_FILE
 from training.retrain.compare import Candidate, compare, open_release
 from training.retrain.config import RetrainConfig
+from training.retrain.handover import Outcome, Promotion, hand_over
 from training.retrain.policy import Check, Decision, decide
-from training.retrain.publish import (
-    HubTarget,
-    create_rollout,
-    rollout_request,
-    sign,
-    write_request,
-)
-from training.retrain.report import write_report
+from training.retrain.publish import sign
+from training.retrain.report import RunId, write_decision, write_report
 from training.retrain.warm import WEIGHTS, load_weights
 from training.synth import render_dataset
 from training.tensors import Arrays, build_arrays
 from training.train import train
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Promotion:
-    """Where a promoted challenger goes; anything None is skipped (and the report says so)."""
-
-    repo: Path | None = None
-    targets_key: Path | None = None
-    hub: HubTarget | None = None
-    report_url: str | None = None  # how the console reaches the report (default: its path)
-    tracking_uri: str | None = None
-    mlflow: bool = True
-    install: bool = False  # after signing, the challenger becomes the champion folder's content
-
-
-@dataclass
-class Outcome:
-    promoted: bool
-    decision: Decision
-    report: Path
-    challenger: Path
-    name: str
-    version: int
-    facts: dict[str, Any] = field(default_factory=dict)
-    release: ReleaseInfo | None = None
-    rollout: dict[str, Any] | None = None
-    rollout_request: Path | None = None
 
 
 def sim_arrays(cfg: RetrainConfig, work: Path) -> Arrays:
@@ -130,7 +96,9 @@ def retrain(cfg: RetrainConfig, champion_dir: Path, real: Path, work: Path, *, t
         out = export_release(cfg.model_copy(update={"export": export}), cwork, data, splits,
                              result, join=join)  # fmt: skip
     except ExportError as e:  # e.g. INT8 too far from FP32: nothing to compare, nothing to ship
-        return refuse_unexported(work / "retrain-report", e, trigger, champion, version)
+        outcome = refuse_unexported(work / "retrain-report", e, trigger, champion, version)
+        hand_over(outcome, cfg.rollout, promotion, work)
+        return outcome
     challenger = open_release("challenger", out.release_dir)
     clock["export"] = time.monotonic()
     sets = {"field": data.take(splits.test), "field_later": data.take(splits.test_time),
@@ -154,19 +122,32 @@ def retrain(cfg: RetrainConfig, champion_dir: Path, real: Path, work: Path, *, t
     }  # fmt: skip
     outcome = Outcome(decision.promote, decision, report_dir / "report.md", out.release_dir,
                       champion.manifest.name, version, facts)  # fmt: skip
-    write_report(report_dir, evals, decision, facts)  # a report exists whatever happens next
+    run = RunId(champion.manifest.name, champion.manifest.version, version, trigger)
+    _conclude(outcome, cfg, promotion, work, evals=evals, run=run, clock=clock)
+    return outcome
+
+
+def _conclude(outcome: Outcome, cfg: RetrainConfig, promotion: Promotion, work: Path, *,
+              evals: dict[str, Any], run: RunId, clock: dict[str, float]) -> None:  # fmt: skip
+    """Report, MLflow, signing, then the hand-over to the hub; the report is rewritten as facts
+    arrive, so whatever fails, the folder says how far the run got."""
+    folder, facts, decision = outcome.report.parent, outcome.facts, outcome.decision
+    write_report(folder, evals, decision, facts, run)  # a report exists whatever happens next
     if promotion.mlflow:
         facts["mlflow"] = _register(cfg, promotion, outcome, evals)
     if decision.promote:
-        _promote(outcome, cfg, promotion, work)
+        _sign(outcome, promotion)
     else:
         facts["promotion"] = "none: the challenger did not pass the gate (reasons below)"
     clock["end"] = time.monotonic()
     marks = list(clock.items())
     spans = {b[0]: round(b[1] - a[1], 1) for a, b in pairwise(marks)}
     facts["seconds"] = json.dumps(spans | {"total": round(clock["end"] - clock["start"], 1)})
-    write_report(report_dir, evals, decision, facts)
-    return outcome
+    write_report(folder, evals, decision, facts, run)  # the copy the hub gets
+    try:
+        hand_over(outcome, cfg.rollout, promotion, work)
+    finally:  # the local copy also says where the report and the rollout went, or why not
+        write_report(folder, evals, decision, facts, run)
 
 
 def _register(
@@ -195,8 +176,8 @@ def _register(
     return f"run {run_id}, registered version {version}"
 
 
-def _promote(outcome: Outcome, cfg: RetrainConfig, promotion: Promotion, work: Path) -> None:
-    """Sign the challenger with its model card, then create (or write) the canary rollout."""
+def _sign(outcome: Outcome, promotion: Promotion) -> None:
+    """Sign the challenger with its model card into the repository (and install it)."""
     facts, name, version = outcome.facts, outcome.name, outcome.version
     if promotion.repo is None or promotion.targets_key is None:
         facts["promotion"] = "not signed: no --repo/--targets-key given"
@@ -208,15 +189,6 @@ def _promote(outcome: Outcome, cfg: RetrainConfig, promotion: Promotion, work: P
     if promotion.install:
         install_champion(outcome.challenger, Path(str(facts["champion_dir"])))
         facts["installed"] = f"v{version} is now the champion in {facts['champion_dir']}"
-    body = rollout_request(name, version, cfg.rollout)
-    if promotion.hub is None:
-        outcome.rollout_request = write_request(body, work / "rollout-request.json")
-        facts["rollout"] = (f"no hub URL given: request written to {outcome.rollout_request}; "
-                            "POST it to /api/v1/rollouts")  # fmt: skip
-        return
-    outcome.rollout = create_rollout(body, promotion.hub)
-    facts["rollout"] = (f"created {outcome.rollout.get('id')} on {promotion.hub.url} "
-                        f"(stages {list(cfg.rollout.stages)})")  # fmt: skip
 
 
 def model_card(name: str, version: int, facts: dict[str, Any], decision: Decision,
@@ -238,6 +210,8 @@ def refuse_unexported(
     facts = {"trigger": trigger, "champion": name, "challenger": f"v{version}: export failed",
              "promotion": "none"}  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
+    run = RunId(champion.manifest.name, champion.manifest.version, version, trigger)
+    write_decision(folder, decision, run, facts=facts)
     lines = ["# Retrain report: challenger REFUSED", "",
              *[f"- **{k}**: {v}" for k, v in facts.items()], "", "## Decision", "",
              *[f"- {r}" for r in decision.reasons], ""]  # fmt: skip

@@ -67,22 +67,27 @@ class HubTarget:
     client: httpx.Client | None = None
 
 
-def create_rollout(body: dict[str, Any], hub: HubTarget) -> dict[str, Any]:
-    """POST the rollout; the hub's answer (id, state, stage, stages) or PublishError."""
+def post(hub: HubTarget, path: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+    """POST JSON with the operator token; the hub's 201 answer, or PublishError naming `what`."""
     headers = {"Authorization": f"Bearer {hub.token}"}
-    url = hub.url.rstrip("/") + ROLLOUTS_PATH
+    url = hub.url.rstrip("/") + path
     try:
         if hub.client is not None:
             r = hub.client.post(url, json=body, headers=headers)
         else:
-            with httpx.Client(timeout=30.0) as c:
+            with httpx.Client(timeout=60.0) as c:
                 r = c.post(url, json=body, headers=headers)
     except httpx.HTTPError as e:
         raise PublishError(f"hub {hub.url} unreachable: {e}") from e
     if r.status_code != 201:
-        raise PublishError(f"hub refused the rollout ({r.status_code}): {r.text[:500]}")
+        raise PublishError(f"hub refused the {what} ({r.status_code}): {r.text[:500]}")
     answer: dict[str, Any] = r.json()
     return answer
+
+
+def create_rollout(body: dict[str, Any], hub: HubTarget) -> dict[str, Any]:
+    """POST the rollout; the hub's answer (id, state, stage, stages) or PublishError."""
+    return post(hub, ROLLOUTS_PATH, body, "rollout")
 
 
 def write_request(body: dict[str, Any], path: Path) -> Path:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,21 @@ SET_TITLES = {
     "field_later": "field training cameras, later times",
     "sim": "held-out simulated cameras",
 }
+
+
+@dataclass(frozen=True)
+class RunId:
+    """Which models competed: decision.json's `run` block, what the hub files the report under."""
+
+    model_name: str
+    champion_version: int
+    challenger_version: int
+    trigger: str
+
+
+def write_decision(folder: Path, decision: Decision, run: RunId, **extra: Any) -> None:
+    blob = {"promote": decision.promote, "reasons": decision.reasons, "run": asdict(run), **extra}
+    (folder / "decision.json").write_text(json.dumps(blob, indent=2, default=str), "utf-8")
 
 
 def _bars(ax: Any, labels: list[str], values: dict[str, list[float]], title: str) -> None:
@@ -72,7 +88,7 @@ def _table(evals: dict[str, Any], key: str, rows: list[str]) -> str:
 
 
 def write_report(folder: Path, evals: dict[str, dict[str, Any]], decision: Decision,
-                 facts: dict[str, Any]) -> Path:  # fmt: skip
+                 facts: dict[str, Any], run: RunId) -> Path:  # fmt: skip
     """Write report.md, the plots and decision.json into `folder`; returns report.md."""
     folder.mkdir(parents=True, exist_ok=True)
     plot_bands(folder / "bands.png", evals)
@@ -96,7 +112,5 @@ def write_report(folder: Path, evals: dict[str, dict[str, Any]], decision: Decis
     path.write_text("\n".join(parts), encoding="utf-8")
     plain = {n: {r: {k: v for k, v in ev.items() if k != "pred"} for r, ev in e.items()}
              for n, e in evals.items()}  # fmt: skip
-    blob = {"promote": decision.promote, "reasons": decision.reasons, "facts": facts,
-            "evaluations": plain}  # fmt: skip
-    (folder / "decision.json").write_text(json.dumps(blob, indent=2, default=str), "utf-8")
+    write_decision(folder, decision, run, facts=facts, evaluations=plain)
     return path
