@@ -27,6 +27,24 @@ export function query(params) {
   return s ? `?${s}` : "";
 }
 
+async function failure(r, path) {
+  let detail = r.statusText;
+  try { detail = (await r.json()).detail ?? detail; } catch { /* not JSON */ }
+  if (r.status === 401 && path !== "/auth/login") {
+    session.token = null;
+    window.dispatchEvent(new CustomEvent("console:logout"));
+  }
+  return new ApiError(r.status, typeof detail === "string" ? detail : JSON.stringify(detail));
+}
+
+// A file (markdown, an image) with the token; the Response, for .text() or .blob().
+export async function apiFile(path) {
+  const headers = session.token ? { Authorization: `Bearer ${session.token}` } : {};
+  const r = await fetch(`/api/v1${path}`, { headers });
+  if (!r.ok) throw await failure(r, path);
+  return r;
+}
+
 export async function api(path, { method = "GET", body, form } = {}) {
   const headers = {};
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
@@ -37,15 +55,7 @@ export async function api(path, { method = "GET", body, form } = {}) {
     payload = JSON.stringify(body);
   }
   const r = await fetch(`/api/v1${path}`, { method, headers, body: payload });
-  if (!r.ok) {
-    let detail = r.statusText;
-    try { detail = (await r.json()).detail ?? detail; } catch { /* not JSON */ }
-    if (r.status === 401 && path !== "/auth/login") {
-      session.token = null;
-      window.dispatchEvent(new CustomEvent("console:logout"));
-    }
-    throw new ApiError(r.status, typeof detail === "string" ? detail : JSON.stringify(detail));
-  }
+  if (!r.ok) throw await failure(r, path);
   return r.status === 204 ? null : r.json();
 }
 

@@ -6,9 +6,10 @@ import * as device from "./pages/device.js";
 import * as fleet from "./pages/fleet.js";
 import * as login from "./pages/login.js";
 import * as provisioning from "./pages/provisioning.js";
+import * as report from "./pages/report.js";
 
 const ROLE_RANK = { viewer: 0, operator: 1, admin: 2 };
-const PAGES = { fleet, device, analytics, provisioning };
+const PAGES = { fleet, device, analytics, provisioning, report };
 
 const state = { config: null, me: null, features: new Set(), page: null, timer: null, seq: 0 };
 
@@ -55,8 +56,9 @@ async function route() {
     module = await import("./pages/rollouts.js");
   }
   if (!module) { location.hash = "#/fleet"; return; }
+  const parent = { device: "fleet", report: "rollouts" }[name] ?? name;
   for (const a of document.querySelectorAll("#nav a")) {
-    a.classList.toggle("active", a.dataset.page === (name === "device" ? "fleet" : name));
+    a.classList.toggle("active", a.dataset.page === parent);
   }
   main.replaceChildren();
   const ctx = { config: state.config, me: state.me, can, say, args: args.map(decodeURIComponent) };

@@ -1,8 +1,10 @@
 // Models and rollouts: releases with metrics and model cards, shadow agreement and reference
-// error per version side by side, rollouts with stage progress and live gate values, the
-// transitions the hub allows in each state (operator+), and per-device update status.
+// error per version side by side, retrain reports (promoted and refused), rollouts with stage
+// progress and live gate values, the transitions the hub allows in each state (operator+), and
+// per-device update status. A release and its rollouts link the report that promoted it.
 import { api } from "../api.js";
 import { fmtNum, fmtTime, h, table } from "../dom.js";
+import { decisionBadge, headline, reportHref } from "./report.js";
 
 // Which transitions the hub's state machine allows from each state (cloud_hub.rollouts.machine).
 const ACTIONS = {
@@ -56,11 +58,13 @@ export async function render(root, ctx) {
   let selected = ctx.args[0] ?? null;
   const releases = h("div", { id: "releases" });
   const quality = h("div", { id: "quality" });
+  const reports = h("div", { id: "retrain-reports" });
   const rollouts = h("div", { id: "rollouts" });
   const detail = h("div", { id: "rollout-detail" });
   root.append(h("h1", {}, "Models and rollouts"),
     h("section", { class: "card" }, h("h2", {}, "Releases"), releases),
-    h("section", { class: "card" }, h("h2", {}, "Quality per model version (shadow runs, reference monitors)"), quality));
+    h("section", { class: "card" }, h("h2", {}, "Quality per model version (shadow runs, reference monitors)"), quality),
+    h("section", { class: "card" }, h("h2", {}, "Retrain reports"), reports));
   if (ctx.can("operator")) {
     root.append(h("section", { class: "card" }, h("h2", {}, "New rollout"),
       createForm(ctx, (id) => { selected = id; refresh(); })));
@@ -77,11 +81,17 @@ export async function render(root, ctx) {
   }
 
   async function refresh() {
-    const [rels, rolls] = await Promise.all([api("/releases"), api("/rollouts")]);
+    const [rels, rolls, reps] = await Promise.all([api("/releases"), api("/rollouts"), api("/retrain-reports?limit=100")]);
+    const reportOf = (name, version) => reps.find((r) => r.promoted && r.model_name === name && r.challenger_version === version);
+    const reportLink = (name, version) => {
+      const r = reportOf(name, version);
+      return r ? h("a", { href: reportHref(r.id), "data-report-for": `${name}:${version}` }, "report") : "—";
+    };
     releases.replaceChildren(rels.length ? table([
       { label: "Model", cell: (r) => r.name }, { label: "Version", cell: (r) => `v${r.version}${r.current ? " (current)" : ""}` },
       { label: "Label", cell: (r) => r.label ?? "—" }, { label: "Metrics", cell: (r) => kv(r.metrics) },
       { label: "Model card", cell: (r) => r.model_card ? h("details", {}, h("summary", {}, "card"), h("pre", { class: "card-text" }, r.model_card)) : "—" },
+      { label: "Retrain report", cell: (r) => reportLink(r.name, r.version) },
     ], rels) : h("p", { class: "muted" }, "No published releases (the hub has no update repository configured, or it is empty)."));
     const names = [...new Set([...rels.map((r) => r.name), ...rolls.map((r) => r.model_name)])].sort();
     const perName = await Promise.all(names.map((n) => api(`/releases/${encodeURIComponent(n)}/quality`)));
@@ -93,12 +103,22 @@ export async function render(root, ctx) {
       { label: "Shadow |new−old|", cell: (q) => fmtNum(q.shadow_mad, 2) },
       { label: "Reference MAE", cell: (q) => fmtNum(q.reference_mae, 2) }, { label: "Ref. devices", cell: (q) => q.reference_devices },
     ], rows, "No version has reported shadow or reference figures yet."));
+    reports.replaceChildren(table([
+      { label: "Uploaded", cell: (r) => h("a", { href: reportHref(r.id), "data-report": r.id }, fmtTime(r.uploaded_at)) },
+      { label: "Decision", cell: decisionBadge },
+      { label: "Model", cell: (r) => r.model_name },
+      { label: "Champion", cell: (r) => `v${r.champion_version}` },
+      { label: "Challenger", cell: (r) => (r.promoted ? `v${r.challenger_version}` : "not released") },
+      { label: "Held-out field", cell: headline },
+      { label: "Trigger", cell: (r) => r.trigger },
+    ], reps, "No retrain report yet (pm25-train retrain uploads one per run when given --hub-url)."));
     rollouts.replaceChildren(table([
       { label: "Rollout", cell: (r) => h("button", { class: "link-dark", "data-rollout": r.id, onclick: () => { selected = r.id; refresh(); } }, `${r.model_name} v${r.version}`) },
       { label: "State", cell: (r) => h("span", { class: `pill ${r.state}`, "data-state-of": r.id }, r.state) },
       { label: "Stage", cell: (r) => h("span", { "data-stage-of": r.id }, `${r.stage + 1} / ${r.stages.length} (${Math.round(r.stages[Math.min(r.stage, r.stages.length - 1)] * 100)} %)`) },
       { label: "Devices", cell: (r) => kv(r.devices) }, { label: "Gate", cell: (r) => (r.gate ? `${r.gate.verdict ?? ""} ${kv(r.gate.values)}` : "not evaluated yet") },
       { label: "Mode", cell: (r) => `${r.mode}, on failure ${r.on_failure.replace("_", " ")}` },
+      { label: "Report", cell: (r) => reportLink(r.model_name, r.version) },
       { label: "", cell: (r) => ctx.can("operator") ? h("span", { class: "row-actions" }, (ACTIONS[r.state] ?? []).map((a) =>
         h("button", { class: a === "abort" || a === "rollback" ? "danger" : "secondary", "data-action": a, "data-for": r.id, onclick: () => act(r.id, a) }, LABELS[a]))) : "" },
     ], rolls, "No rollouts yet."));
