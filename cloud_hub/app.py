@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Gauge
 
 from cloud_hub.alerts import AlertEvaluator
+from cloud_hub.alerts.metrics import AlertMetrics
 from cloud_hub.api import errors as api_errors
 from cloud_hub.api.routes import (
     alerts,
@@ -90,6 +91,7 @@ def build_hub(settings: HubSettings) -> tuple[Hub, IngestWorker | None]:
         publish=make_publisher(settings.mqtt),
         metrics=metrics,
         devices_gauge=gauge,
+        alert_metrics=AlertMetrics(metrics),
         checks=checks,
     )
     return hub, worker
@@ -108,7 +110,9 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
     settings = settings or HubSettings()
     hub, worker = build_hub(settings)
     evaluator = (
-        AlertEvaluator(hub.registry, hub.series, hub.publish, settings.alerts)
+        AlertEvaluator(
+            hub.registry, hub.series, hub.publish, settings.alerts, metrics=hub.alert_metrics
+        )
         if settings.alerts.enabled
         else None
     )

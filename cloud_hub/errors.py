@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "Conflict",
+    "DeliveryFailed",
     "Forbidden",
     "HubError",
     "NotAuthenticated",
@@ -53,6 +54,14 @@ class StoreUnavailable(HubError):  # noqa: N818
 
     Transient by nature: the ingest worker keeps the messages unacknowledged and retries.
     """
+
+
+class DeliveryFailed(StoreUnavailable):
+    """A notification (an alert webhook) did not get through in ``tries`` tries."""
+
+    def __init__(self, message: str, tries: int) -> None:
+        super().__init__(message)
+        self.tries = tries
 
 
 class NotAuthenticated(HubError):  # noqa: N818

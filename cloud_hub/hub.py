@@ -8,6 +8,7 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from cloud_hub.alerts.metrics import AlertMetrics
 from cloud_hub.auth import AuthService
 from cloud_hub.registry import Registry
 from cloud_hub.series import SeriesStore
@@ -29,5 +30,6 @@ class Hub:
     publish: Publisher
     metrics: CollectorRegistry
     devices_gauge: Gauge
+    alert_metrics: AlertMetrics
     # Extra readiness checks by name (the broker, when ingest runs): raise when not ready.
     checks: dict[str, Callable[[], None]] = field(default_factory=dict)

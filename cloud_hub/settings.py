@@ -61,6 +61,25 @@ class AuthSettings(Section):
         default=1.0, gt=0, description="First delay after the free ones."
     )
     throttle_max_s: float = Field(default=900.0, gt=0, description="Longest delay between tries.")
+    throttle_user_free_failures: int = Field(
+        default=10, ge=0, description="Failed logins per user, from any address, before delays."
+    )
+    throttle_address_free_failures: int = Field(
+        default=30, ge=0, description="Failed logins per client address, any user, before delays."
+    )
+    throttle_window_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A login counter untouched this long starts again from zero and is pruned "
+        "(at least throttle_max_s).",
+    )
+
+    @model_validator(mode="after")
+    def _window_covers_delays(self) -> AuthSettings:
+        # A counter forgotten while its lock still runs would let the next try through early.
+        if self.throttle_window_s < self.throttle_max_s:
+            raise ValueError("throttle_window_s must be at least throttle_max_s")
+        return self
 
 
 class AlertSettings(Section):

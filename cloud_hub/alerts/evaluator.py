@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pydantic import TypeAdapter
 
 from cloud_hub.alerts import notify
+from cloud_hub.alerts.delivery import Deliverer, channels
+from cloud_hub.alerts.metrics import AlertMetrics
 from cloud_hub.alerts.rules import (
     AqiAbove,
     DeviceState,
@@ -23,9 +25,8 @@ from cloud_hub.alerts.rules import (
     RuleParams,
     evaluate,
 )
-from cloud_hub.errors import HubError
 from cloud_hub.periodic import PeriodicTask
-from cloud_hub.registry import Registry, devices
+from cloud_hub.registry import Registry, deliveries, devices
 from cloud_hub.registry import alerts as alert_repo
 from cloud_hub.registry.models import AlertEvent, AlertRule
 from cloud_hub.series import Selection, SeriesStore
@@ -45,14 +46,15 @@ class AlertEvaluator:
         settings: AlertSettings,
         *,
         clock: Callable[[], float] = time.time,
-        webhook: Callable[..., None] = notify.post_webhook,
+        webhook: Callable[..., int] = notify.post_webhook,
+        metrics: AlertMetrics | None = None,
     ) -> None:
         self._registry = registry
         self._series = series
-        self._publish = publish
-        self._settings = settings
         self._clock = clock
-        self._webhook = webhook
+        self._deliverer = Deliverer(
+            registry, publish, settings, metrics, clock=clock, webhook=webhook
+        )
         self._task = PeriodicTask("alerts", settings.interval_s, self.run_once)
 
     def run_once(self) -> list[AlertNotice]:
@@ -84,25 +86,31 @@ class AlertEvaluator:
             )
             for r in raw.readings:
                 readings[r.device_id].append((r.captured_at, r.pm25))
-        notices = []
+        sent: list[tuple[int, AlertNotice]] = []
         with self._registry.session() as s:
             open_now = alert_repo.open_events(s, rule.id)
             for st in states:
                 message = evaluate(params, st, readings[st.device_id], now)
                 event = open_now.get(st.device_id)
                 if message and event is None:
-                    s.add(
-                        AlertEvent(
-                            rule_id=rule.id, device_id=st.device_id, fired_at=now, message=message
-                        )
+                    event = AlertEvent(
+                        rule_id=rule.id, device_id=st.device_id, fired_at=now, message=message
                     )
-                    notices.append(self._notice(rule, st.device_id, "firing", message, now))
+                    s.add(event)
+                    s.flush()  # the event's id, for its delivery rows
+                    notice = self._notice(rule, st.device_id, "firing", message, now)
                 elif not message and event is not None:
                     event.resolved_at = now
-                    notices.append(self._notice(rule, st.device_id, "resolved", event.message, now))
-        for n in notices:
-            self._deliver(rule, n)
-        return notices
+                    notice = self._notice(rule, st.device_id, "resolved", event.message, now)
+                else:
+                    continue
+                # Pending in the same transaction as the event: a crash before the send
+                # leaves a visible "pending", not a silently lost notice.
+                deliveries.add_pending(s, event.id, notice.state, channels(rule), now)
+                sent.append((event.id, notice))
+        for event_id, n in sent:
+            self._deliverer.deliver(rule, event_id, n)
+        return [n for _, n in sent]
 
     @staticmethod
     def _notice(
@@ -112,22 +120,6 @@ class AlertEvaluator:
             rule_id=rule.id, rule=rule.name, kind=rule.kind, device_id=device_id,
             state=state, message=message, t=datetime.fromtimestamp(now, UTC),
         )  # fmt: skip
-
-    def _deliver(self, rule: AlertRule, notice: AlertNotice) -> None:
-        try:
-            notify.publish_notice(self._publish, notice)
-        except HubError as e:
-            log.warning("alert not published", extra={"rule_id": rule.id, "error": str(e)})
-        if rule.webhook_url:
-            try:
-                self._webhook(
-                    rule.webhook_url,
-                    notice,
-                    retries=self._settings.webhook_retries,
-                    timeout_s=self._settings.webhook_timeout_s,
-                )
-            except HubError as e:
-                log.warning("alert webhook failed", extra={"rule_id": rule.id, "error": str(e)})
 
     def start(self) -> None:
         self._task.start()

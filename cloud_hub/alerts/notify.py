@@ -1,22 +1,20 @@
 """Alert notifications: an MQTT message under the pinned prefix and, per rule, a webhook.
 
 Webhook delivery retries with doubling delays; the sleep is passed in so tests do not wait.
+``cloud_hub.alerts.delivery`` records what came of each notice.
 Only this module and ``cloud_hub.mqtt_client`` talk to the outside for alerts.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 
 import httpx
 
-from cloud_hub.errors import StoreUnavailable
+from cloud_hub.errors import DeliveryFailed
 from pm25 import topics
 from pm25.wire import AlertNotice, encode
-
-log = logging.getLogger(__name__)
 
 
 def publish_notice(publish: Callable[..., None], notice: AlertNotice) -> None:
@@ -31,25 +29,28 @@ def post_webhook(
     timeout_s: float,
     sleep: Callable[[float], None] = time.sleep,
     transport: httpx.BaseTransport | None = None,
-) -> None:
-    """POST the notice; retry on network errors and 5xx; StoreUnavailable when all tries fail."""
+) -> int:
+    """POST the notice; the number of tries it took.
+
+    Network errors and 5xx are retried; a 4xx is a refusal that a retry would not change, so it
+    fails at once. Either way :class:`DeliveryFailed` says why and after how many tries."""
     delay = 1.0
     last = ""
     with httpx.Client(timeout=timeout_s, transport=transport) as client:
         for attempt in range(retries + 1):
             try:
                 r = client.post(url, content=encode(notice), headers=_JSON)
+                if r.status_code < 400:
+                    return attempt + 1
                 if r.status_code < 500:
-                    if r.status_code >= 400:
-                        log.warning("webhook refused", extra={"status": r.status_code})
-                    return
+                    raise DeliveryFailed(f"webhook refused: HTTP {r.status_code}", attempt + 1)
                 last = f"HTTP {r.status_code}"
             except httpx.HTTPError as e:
-                last = type(e).__name__
+                last = f"{type(e).__name__}: {e}"[:200]
             if attempt < retries:
                 sleep(delay)
                 delay = min(delay * 2, 60.0)
-    raise StoreUnavailable(f"webhook failed after {retries + 1} tries: {last}")
+    raise DeliveryFailed(f"webhook failed after {retries + 1} tries: {last}", retries + 1)
 
 
 _JSON = {"Content-Type": "application/json"}

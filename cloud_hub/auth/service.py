@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cloud_hub.auth.hashing import hash_password, hash_token, new_token, verify_password
 from cloud_hub.auth.roles import Principal
-from cloud_hub.auth.throttle import LoginThrottle, ThrottlePolicy
+from cloud_hub.auth.throttle import LoginThrottle
 from cloud_hub.errors import NotAuthenticated, ValidationFailed
 from cloud_hub.registry import Registry, people
 from cloud_hub.registry.models import ApiToken, User
@@ -48,24 +48,19 @@ class AuthService:
         self._registry = registry
         self._settings = settings
         self._clock = clock
-        self._throttle = throttle or LoginThrottle(
-            ThrottlePolicy(
-                settings.throttle_free_failures, settings.throttle_base_s, settings.throttle_max_s
-            )
-        )
+        self._throttle = throttle or LoginThrottle(registry, settings, clock)
 
     def login(self, username: str, password: str, address: str) -> tuple[IssuedToken, User]:
-        self._throttle.check(username, address)
+        self._throttle.begin(username, address)  # counts this try as failed until it succeeds
         with self._registry.session() as s:
             user = people.find_user(s, username)
             ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
             if user is None or not ok or user.disabled:
-                self._throttle.failed(username, address)
                 log.warning("login failed", extra={"username": username, "address": address})
                 raise NotAuthenticated("wrong username or password")
-            self._throttle.succeeded(username, address)
             expires = self._clock() + self._settings.session_ttl_s
             issued = self._issue(s, user, "session", "login", expires)
+        self._throttle.succeeded(username, address)
         log.info("login", extra={"username": username, "address": address})
         return issued, user
 

@@ -270,3 +270,7 @@ Index(
 
 # The closed loop's tables live with their owner; importing them registers them on Base.metadata.
 from cloud_hub.loop import tables as _loop_tables  # noqa: E402, F401
+
+# Login counters and alert deliveries keep their table next to their queries, likewise.
+from cloud_hub.registry import deliveries as _deliveries  # noqa: E402, F401
+from cloud_hub.registry import logins as _logins  # noqa: E402, F401

@@ -1,17 +1,22 @@
-"""Alert rules (CRUD) and alert history."""
+"""Alert rules (CRUD), alert history with each notice's delivery, and re-sending failed ones."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from cloud_hub.alerts.delivery import Deliverer
 from cloud_hub.alerts.rules import RuleParams
 from cloud_hub.api.deps import HubDep, Operator, Viewer
 from cloud_hub.api.schemas import Body, Public, RowId, require_values
+from cloud_hub.errors import NotFound
 from cloud_hub.registry import alerts as repo
-from cloud_hub.registry import devices
+from cloud_hub.registry import deliveries, devices
+from cloud_hub.registry.models import AlertEvent
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 Url = Annotated[str, Field(pattern=r"^https?://", max_length=2000)]
@@ -44,6 +49,18 @@ class RulePublic(Public):
     created_at: float
 
 
+class DeliveryPublic(Public):
+    notice: str = Field(description="firing or resolved")
+    channel: str = Field(description="mqtt or webhook")
+    state: str = Field(
+        description="sent; failed (after every retry); pending (the hub stopped before the "
+        "try, or it runs now); dropped (the rule lost its webhook before a re-send)"
+    )
+    attempts: int
+    last_error: str | None
+    updated_at: float
+
+
 class EventPublic(Public):
     id: int
     rule_id: int
@@ -51,6 +68,9 @@ class EventPublic(Public):
     fired_at: float
     resolved_at: float | None
     message: str
+    deliveries: list[DeliveryPublic] = Field(
+        default_factory=list, description="Empty for alerts fired before delivery was recorded."
+    )
 
 
 class _Deleted(BaseModel):
@@ -109,4 +129,26 @@ def list_events(
     """Alerts fired (and resolved), newest first."""
     with hub.registry.session() as s:
         rows = repo.list_events(s, rule_id=rule_id, device_id=device_id, limit=limit)
-        return [EventPublic.model_validate(e) for e in rows]
+        return _with_deliveries(s, rows)
+
+
+@router.post("/events/{event_id}/redeliver", response_model=EventPublic)
+def redeliver(event_id: RowId, _: Operator, hub: HubDep) -> EventPublic:
+    """Re-send the failed (or pending) notices of one alert, one try per channel; the result
+    is in the returned deliveries. 409 when nothing of it failed."""
+    Deliverer(hub.registry, hub.publish, hub.settings.alerts, hub.alert_metrics).redeliver(event_id)
+    with hub.registry.session() as s:
+        event = s.get(AlertEvent, event_id)
+        if event is None:  # deleted with its rule meanwhile
+            raise NotFound(f"alert event {event_id} does not exist")
+        return _with_deliveries(s, [event])[0]
+
+
+def _with_deliveries(s: Session, events: Sequence[AlertEvent]) -> list[EventPublic]:
+    found = deliveries.for_events(s, [e.id for e in events])
+    return [
+        EventPublic.model_validate(e).model_copy(
+            update={"deliveries": [DeliveryPublic.model_validate(d) for d in found[e.id]]}
+        )
+        for e in events
+    ]

@@ -40,6 +40,7 @@ def ready(hub: HubDep) -> JSONResponse:
 def metrics(hub: HubDep) -> Response:
     with hub.registry.session() as s:
         counts = devices.fleet_counts(s, time.time())
+        hub.alert_metrics.refresh(s)
     hub.devices_gauge.labels("online").set(counts.online)
     hub.devices_gauge.labels("degraded").set(counts.degraded)
     hub.devices_gauge.labels("offline").set(counts.offline)
