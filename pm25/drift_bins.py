@@ -11,9 +11,13 @@ Signals (``edges`` are inner edges: n edges make n + 1 bins, a value on an edge 
   bit 0, CALIBRATED, is not a quality outcome);
 - four haze features of ``pm25.features`` (the ones most related to PM2.5 on the baseline's
   training frames, one per physical cue; see docs/closed-loop.md): DCP transmission, edge
-  density, far/near contrast ratio and the airlight's blue/red ratio. Their edges are the
+  density, far/near contrast ratio and the airlight's blue/red ratio. Their inner edges are the
   deciles of the 5,000 frames of the baseline training set (training/configs/small.yaml), so
-  each bin holds about a tenth of the training data.
+  each inner bin holds about a tenth of the training data; two tail edges at the 0.5 % and
+  99.5 % quantiles of the same frames add a bin at each end, so "outside what the model was
+  trained on" is measurable (12 bins). Builds before the tail edges sent and wrote 10 bins (the
+  deciles only): ``deciles()`` folds a 12-bin histogram into that layout exactly, so old
+  heartbeats and old references stay comparable.
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ from typing import Any, Final
 from pm25.features import FEATURE_NAMES
 
 __all__ = [
+    "DECILE_BINS",
     "FLAG_BINS",
+    "HAZE_DECILES",
     "HAZE_EDGES",
     "HAZE_SIGNALS",
+    "HAZE_TAILS",
     "MAX_COUNT",
     "PM25_EDGES",
     "READING_SIGNALS",
@@ -37,6 +44,7 @@ __all__ = [
     "SIGNALS",
     "bins",
     "check_counts",
+    "deciles",
     "edges",
     "flag_histogram",
     "haze_histograms",
@@ -48,12 +56,24 @@ __all__ = [
 PM25_EDGES: Final = (5.0, 9.0, 15.0, 25.0, 35.4, 55.4, 80.0, 125.4, 225.4)
 SD_EDGES: Final = (2.0, 4.0, 6.0, 9.0, 13.0, 20.0, 30.0, 50.0)
 FLAG_BINS: Final = 8  # none + bits 1..7
-HAZE_EDGES: Final[Mapping[str, tuple[float, ...]]] = {
+HAZE_DECILES: Final[Mapping[str, tuple[float, ...]]] = {
     "transmission_mean": (0.552, 0.579, 0.597, 0.611, 0.624, 0.635, 0.646, 0.658, 0.672),
     "edge_density": (0.315, 0.343, 0.363, 0.379, 0.394, 0.408, 0.422, 0.437, 0.457),
     "contrast_top_bottom_ratio": (0.907, 1.035, 1.136, 1.233, 1.332, 1.443, 1.574, 1.738, 1.923),
     "airlight_blue_red": (0.82, 0.866, 0.898, 0.923, 0.946, 0.968, 0.992, 1.048, 1.136),
 }
+# 0.5 % and 99.5 % quantiles of the same frames, rounded outwards to 3 decimals (each tail bin
+# holds 0.5 % of them: 25 of 5,000).
+HAZE_TAILS: Final[Mapping[str, tuple[float, float]]] = {
+    "transmission_mean": (0.46, 0.715),
+    "edge_density": (0.244, 0.54),
+    "contrast_top_bottom_ratio": (0.463, 2.401),
+    "airlight_blue_red": (0.634, 1.319),
+}
+HAZE_EDGES: Final[Mapping[str, tuple[float, ...]]] = {
+    s: (HAZE_TAILS[s][0], *d, HAZE_TAILS[s][1]) for s, d in HAZE_DECILES.items()
+}
+DECILE_BINS: Final = 10  # a haze histogram without the tail bins (builds before them)
 READING_SIGNALS: Final = ("pm25", "sd", "flags")
 HAZE_SIGNALS: Final = tuple(HAZE_EDGES)
 SIGNALS: Final = (*READING_SIGNALS, *HAZE_SIGNALS)
@@ -96,12 +116,24 @@ def haze_histograms(features: Mapping[str, Sequence[float]]) -> dict[str, list[i
     return {s: histogram(features[s], HAZE_EDGES[s]) for s in HAZE_SIGNALS if s in features}
 
 
+def deciles(counts: Sequence[int]) -> list[int]:
+    """A haze histogram in the deciles-only layout: the tail bins folded into their neighbours
+    (exact, the deciles are a subset of the edges); a 10-bin histogram is returned as it is."""
+    if len(counts) == DECILE_BINS:
+        return list(counts)
+    if len(counts) != DECILE_BINS + 2:
+        raise ValueError(f"{len(counts)} counts are not a haze histogram")
+    return [counts[0] + counts[1], *counts[2:-2], counts[-2] + counts[-1]]
+
+
 def check_counts(signal: str, counts: Sequence[int]) -> str | None:
-    """Why ``counts`` is not a histogram of ``signal``, or None if it is one (zeros allowed)."""
+    """Why ``counts`` is not a histogram of ``signal``, or None if it is one (zeros allowed).
+    A haze signal may also come in the deciles-only layout of older builds."""
     if signal not in SIGNALS:
         return f"unknown signal {signal!r} (known: {', '.join(SIGNALS)})"
-    if len(counts) != bins(signal):
-        return f"signal {signal!r}: {len(counts)} counts, need {bins(signal)}"
+    if len(counts) != bins(signal) and not (signal in HAZE_EDGES and len(counts) == DECILE_BINS):
+        older = f" (or {DECILE_BINS}, deciles only)" if signal in HAZE_EDGES else ""
+        return f"signal {signal!r}: {len(counts)} counts, need {bins(signal)}{older}"
     if any(type(c) is not int or not 0 <= c <= MAX_COUNT for c in counts):
         return f"signal {signal!r}: counts must be integers 0..{MAX_COUNT}"
     return None
@@ -115,10 +147,18 @@ def reference_json(name: str, version: int, counts: Mapping[str, Sequence[int]])
         "v": 1,
         "name": name,
         "version": version,
-        "edges": {s: list(_EDGES[s]) for s in counts if s in _EDGES},
+        "edges": {s: _expected_edges(s, len(v)) for s, v in counts.items() if s in _EDGES},
         "counts": {s: [int(c) for c in v] for s, v in counts.items()},
     }
     return (json.dumps(doc, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+def _expected_edges(signal: str, n: int) -> list[float]:
+    """The edges a histogram of ``n`` counts of a binned signal was made with (a haze signal's
+    10 counts: the deciles only, as older builds wrote them)."""
+    if signal in HAZE_DECILES and n == DECILE_BINS:
+        return list(HAZE_DECILES[signal])
+    return list(_EDGES[signal])
 
 
 def parse_reference(data: bytes, version: int) -> tuple[dict[str, list[int]], list[str]]:
@@ -140,7 +180,11 @@ def parse_reference(data: bytes, version: int) -> tuple[dict[str, list[int]], li
         problem = check_counts(signal, counts) if isinstance(counts, list) else "not a list"
         if problem is None and sum(counts) == 0:
             problem = f"signal {signal!r}: all counts are zero"
-        if problem is None and signal in _EDGES and given_edges.get(signal) != list(_EDGES[signal]):
+        if (
+            problem is None
+            and signal in _EDGES
+            and given_edges.get(signal) != _expected_edges(signal, len(counts))
+        ):
             problem = f"signal {signal!r}: binned with other edges than this build's"
         if problem is None:
             good[signal] = counts

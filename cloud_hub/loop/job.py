@@ -1,5 +1,5 @@
 """The periodic closed-loop job: harvest samples → ask for more → release drift references →
-calibrate → drift watch.
+calibrate → drift watch (per device, then the fleet).
 
 Built by the composition root like the alert evaluator; only the thread loop catches everything.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cloud_hub.loop import harvest, queries, references, scheduler, watch
+from cloud_hub.loop import fleet, harvest, queries, references, scheduler, watch
 from cloud_hub.loop import store as stores
 from cloud_hub.loop.calibrate import calibrate
 from cloud_hub.loop.settings import LoopSettings
@@ -38,7 +38,8 @@ class Round:
     harvested: int = 0
     asked: dict[str, str] = field(default_factory=dict)
     calibrated: dict[str, int | str] = field(default_factory=dict)
-    drift: dict[str, list[str]] = field(default_factory=dict)
+    drift: dict[str, list[str]] = field(default_factory=dict)  # device -> "signal kind" drifted
+    fleet: list[str] | None = None  # "v<mv> signal" drifted; None: not evaluated this round
     references: list[int] = field(default_factory=list)  # model versions picked up from releases
     notices: int = 0
 
@@ -90,7 +91,10 @@ class LoopJob:
                 out.calibrated[device_id] = cal if isinstance(cal, str) else cal.version
             if self._due("drift", device_id, s.drift.every_s, now):
                 results = watch.evaluate_device(self.registry, self.series, s, device_id, now)
-                out.drift[device_id] = [r.signal for r in results if r.drifted]
+                out.drift[device_id] = [f"{r.signal} {r.kind}" for r in results if r.drifted]
+        if self._due("drift", "", s.drift.every_s, now):  # "": the fleet (no device id is empty)
+            rows = fleet.evaluate(self.registry, self.series, s.drift, ids, now)
+            out.fleet = [f"v{r.model_version} {r.signal}" for r in rows if r.drifted]
         out.notices = len(watch.alert(self.registry, self.publish, now))
         return out
 

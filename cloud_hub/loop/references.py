@@ -19,7 +19,7 @@ from cloud_hub.errors import StoreUnavailable
 from cloud_hub.loop.tables import DriftReference
 from cloud_hub.registry import Registry
 from cloud_hub.rollouts.releases import ReleaseCatalogue
-from pm25.drift_bins import REFERENCE_FILE, parse_reference
+from pm25.drift_bins import DECILE_BINS, HAZE_SIGNALS, REFERENCE_FILE, parse_reference
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,13 @@ def store_reference(
     registry: Registry, model_version: int, counts: Mapping[str, Sequence[int]], now: float
 ) -> None:
     """Store (or replace) the reference histogram of each given signal of a model version."""
+    for signal, c in sorted(counts.items()):
+        if signal in HAZE_SIGNALS and len(c) == DECILE_BINS:
+            log.info(
+                "drift reference of v%d: %s has the deciles only (built before the tail bins): "
+                "compared by PSI, but its out-of-range share is not measured",
+                model_version, signal,
+            )  # fmt: skip
     with registry.session() as s:
         for signal, c in counts.items():
             s.merge(DriftReference(model_version=model_version, signal=signal, counts=list(c),

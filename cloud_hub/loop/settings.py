@@ -134,7 +134,34 @@ class DriftSettings(_Section):
         default=28 * 86400, ge=3600, description="Device baseline window before it, s."
     )
     min_n: int = Field(default=200, ge=10, description="Readings needed in each distribution.")
-    psi_alert: float = Field(default=0.25, gt=0, description="PSI at or above this is drift.")
+    psi_alert: float = Field(
+        default=0.25,
+        gt=0,
+        description="PSI vs the device's own baseline at or above this is drift.",
+    )
+    outside_alert: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="Share of a device's frames outside the training data's support (per haze "
+        "feature) at or above this is drift.",
+    )
+    support_min_share: float = Field(
+        default=0.01,
+        gt=0,
+        lt=0.1,
+        description="A bin holding less than this share of the training frames is outside the "
+        "training support (the baseline's: its two tail bins, 0.5 % each).",
+    )
+    fleet_psi_alert: float = Field(
+        default=0.25, gt=0, description="PSI of the fleet vs the training data at or above this."
+    )
+    fleet_min_devices: int = Field(
+        default=50,
+        ge=1,
+        description="Devices on a model version needed before its fleet is compared with the "
+        "training data (fewer cameras see too few scenes to be comparable).",
+    )
     mae_alert: float = Field(
         default=25.0, gt=0, description="Error vs a co-located reference above this is drift."
     )

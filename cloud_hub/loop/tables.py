@@ -1,4 +1,5 @@
-"""The closed loop's registry tables (created by migration 0004, on the registry's metadata)."""
+"""The closed loop's registry tables (created by migration 0004, on the registry's metadata;
+drift results by kind and the fleet's drift: 0006)."""
 
 from __future__ import annotations
 
@@ -79,16 +80,35 @@ class DriftReference(Base):
 
 
 class DriftResult(Base):
-    """The latest drift statistic of one signal on one device."""
+    """The latest drift statistic of one signal on one device, per kind of check:
+    ``change`` (PSI vs the device's own baseline window), ``training`` (PSI vs the model's
+    training reference: information, never drifted), ``outside`` (share of frames outside the
+    training data's support), ``error`` (vs a co-located monitor)."""
 
     __tablename__ = "drift_results"
     device_id: Mapped[str] = mapped_column(
         ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
     )
     signal: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True, default="change")
     statistic: Mapped[float] = mapped_column(Float)
     threshold: Mapped[float] = mapped_column(Float)
     n: Mapped[int] = mapped_column(Integer)
-    baseline: Mapped[str] = mapped_column(String(32))  # "model:<v>" or "device"
+    baseline: Mapped[str] = mapped_column(String(32))  # "model:<v>", "device" or "reference"
+    drifted: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[float] = mapped_column(Float)
+
+
+class FleetDrift(Base):
+    """The latest PSI of one signal over all devices running a model version (their summed
+    histograms) against that version's training reference."""
+
+    __tablename__ = "drift_fleet"
+    model_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signal: Mapped[str] = mapped_column(String(32), primary_key=True)
+    statistic: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    n: Mapped[int] = mapped_column(Integer)
+    devices: Mapped[int] = mapped_column(Integer)
     drifted: Mapped[bool] = mapped_column(default=False)
     at: Mapped[float] = mapped_column(Float)

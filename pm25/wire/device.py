@@ -109,7 +109,9 @@ class Heartbeat(Message):
         default=None,
         max_length=len(HAZE_SIGNALS),
         description="Haze features of the frames accepted since the last heartbeat, binned per "
-        "signal over pm25.drift_bins' edges (for the hub's drift watch); absent when none.",
+        "signal over pm25.drift_bins' edges (for the hub's drift watch): 12 counts (below the "
+        "training range, its 10 deciles, above it), or 10 (deciles only) from older agents; "
+        "absent when none.",
     )
 
     @field_validator("haze")

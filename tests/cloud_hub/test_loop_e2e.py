@@ -201,7 +201,7 @@ def test_closed_loop(tmp_path: Path, mosquitto: MosquittoBroker) -> None:  # noq
             assert first.asked == {"cam-a": "disagreement", "cam-b": "schedule"}
             assert first.calibrated["cam-a"] == 1
             assert "no reference monitor" in str(first.calibrated["cam-b"])
-            assert first.drift == {"cam-a": [], "cam-b": ["pm25"]}
+            assert first.drift == {"cam-a": [], "cam-b": ["pm25 change"]}
             assert first.notices == 1
             events = h.client.get("/api/v1/alerts/events", headers=op).json()
             assert [(e["device_id"], e["message"][:10]) for e in events] == [

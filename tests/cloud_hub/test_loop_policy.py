@@ -131,11 +131,29 @@ def test_flag_histogram_ignores_calibrated() -> None:
     assert drift.flag_histogram([0, 1, 2, 3, 6, 128]) == [2, 3, 0, 0, 0, 0, 0, 1]
 
 
-def test_sum_haze_skips_what_does_not_fit() -> None:
+def test_sum_haze_skips_what_does_not_fit_and_folds_older_agents_into_the_deciles() -> None:
     hbs: list[dict[str, Any]] = [
-        {"haze": {"edge_density": [1] * 10}},
-        {"haze": {"edge_density": [2] * 10, "transmission_mean": [1] * 3}},  # old bins: skipped
+        {"haze": {"edge_density": [1] * 12}},
+        {"haze": {"edge_density": [2] * 10, "transmission_mean": [1] * 3}},  # older agent; junk
         {"mv": 1},
         {"haze": "garbage"},
     ]
-    assert drift.sum_haze(hbs) == {"edge_density": [3] * 10}
+    got = drift.sum_haze(hbs)
+    assert set(got) == {"edge_density"}
+    # PSI: every frame in the deciles layout (the tail bins folded into their neighbours) ...
+    assert got["edge_density"].deciles == [4] + [3] * 8 + [4]
+    # ... the out-of-range share: only frames binned with the tail edges.
+    assert got["edge_density"].full == [1] * 12
+
+
+def test_outside_share_counts_bins_the_training_data_barely_reached() -> None:
+    training = [5] + [100] * 10 + [5]  # tails: 0.5 % each, like the baseline's reference
+    assert drift.outside_share(training, [0] + [10] * 10 + [0], 0.01) == 0.0
+    assert drift.outside_share(training, [30] + [7] * 10 + [0], 0.01) == 0.3
+    # a retrained model whose data fill the upper tail: frames there are not outside
+    wide = [5] + [100] * 10 + [300]
+    assert drift.outside_share(wide, [0] * 11 + [50], 0.01) == 0.0
+    with pytest.raises(ValueError, match="differ in bins"):
+        drift.outside_share(training, [1] * 10, 0.01)
+    with pytest.raises(ValueError, match="empty"):
+        drift.outside_share(training, [0] * 12, 0.01)

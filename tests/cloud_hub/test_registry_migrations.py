@@ -34,8 +34,9 @@ def test_upgrade_head_matches_models(empty_url: str) -> None:
         diff = compare_metadata(ctx, Base.metadata)
         assert diff == []
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-    # 0002: rollouts, 0003: heartbeat history, 0004: closed loop, 0005: reference RH
-    assert version == "0005"
+    # 0002: rollouts, 0003: heartbeat history, 0004: closed loop, 0005: reference RH,
+    # 0006: login counters and alert deliveries, 0007: drift results per kind and the fleet's
+    assert version == "0007"
     upgrade(engine)  # idempotent: a restart on a migrated database changes nothing
     engine.dispose()
 

@@ -14,7 +14,7 @@ import time
 import httpx
 from playwright.sync_api import Page, Route, expect
 
-from cloud_hub.loop.tables import DriftResult
+from cloud_hub.loop.tables import DriftResult, FleetDrift
 from tests.console.browser import DESKTOP, PHONE, Browser, screenshot
 from tests.console.live_hub import DEVICES, PASSWORD, LiveHub
 
@@ -136,12 +136,21 @@ def test_operator_requests_a_sample_and_adds_a_device(live: LiveHub, browser: Br
     with live.hub.registry.session() as s:  # what the loop job stores after a drift check
         s.add(DriftResult(device_id="cam-east", signal="pm25", statistic=0.41, threshold=0.25,
                           n=500, baseline="device", drifted=True, at=time.time()))  # fmt: skip
+        s.add(DriftResult(device_id="cam-east", signal="edge_density", kind="training",
+                          statistic=4.2, threshold=0.25, n=900, baseline="model:1", drifted=False,
+                          at=time.time()))  # fmt: skip
+        s.add(FleetDrift(model_version=3, signal="edge_density",  # live_hub's devices run v3
+                         statistic=0.07, threshold=0.25, n=90000, devices=60, drifted=False,
+                         at=time.time()))  # fmt: skip
     page.click("#request-sample")
     expect(page.locator("#commands td:text('capture_sample')")).to_have_count(1, timeout=TIMEOUT_MS)
     # The device (over the real broker) sends the crop and acks; the page shows both live.
     expect(page.locator("#commands td:text('ok')")).to_have_count(1, timeout=TIMEOUT_MS)
     expect(page.locator("#sample img")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#drift tr:has-text('pm25')")).to_contain_text("drifted")
+    # PSI vs the training data is shown as information; the fleet's comparison below it.
+    expect(page.locator("#drift tr:has-text('vs training data')")).to_contain_text("info")
+    expect(page.locator("#drift tr:has-text('60')")).to_contain_text("edge_density")
     commands = httpx.get(
         f"{live.url}/api/v1/devices/cam-east/commands", headers=live.headers("viewer")
     ).json()

@@ -51,7 +51,8 @@ def test_heartbeat_bins_haze_features_since_the_last_one(tmp_path: Path) -> None
     health.frame(accepted=False, reason="blur")
     hb = decode(Heartbeat, encode(health.heartbeat()))
     assert hb.haze == {"edge_density": histogram([0.0, 0.40, 0.40, 0.9], edges("edge_density"))}
-    assert hb.haze["edge_density"] == [1, 0, 0, 0, 0, 2, 0, 0, 0, 1]
+    # 12 bins: below the training range, the deciles, above it (0.0 and 0.9 lie outside)
+    assert hb.haze["edge_density"] == [1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1]
     assert health.heartbeat().haze is None  # counted once: reset after each heartbeat
     off = Health("0.1.0", tmp_path, Outbox(tmp_path / "p.db"), lambda: info, haze=False)
     off.frame(accepted=True, haze={"edge_density": 0.4})

@@ -28,7 +28,7 @@ from cloud_hub.loop.calibrate import calibrate
 from cloud_hub.loop.export import ExportFilter, export
 from cloud_hub.loop.job import open_store
 from cloud_hub.loop.references import store_reference
-from cloud_hub.loop.tables import DeviceCalibration, DriftResult, LoopSample
+from cloud_hub.loop.tables import DeviceCalibration, DriftResult, FleetDrift, LoopSample
 from cloud_hub.registry import devices
 from pm25 import drift_bins
 
@@ -68,10 +68,26 @@ class CalibrationPublic(Public):
 
 class DriftPublic(Public):
     signal: str
+    kind: str = Field(
+        description="change (PSI vs the device's own baseline), outside (share of frames "
+        "outside the training support), error (vs a monitor): these alert; training (PSI vs "
+        "the model's training data) is information and never drifted."
+    )
     statistic: float
     threshold: float
     n: int
     baseline: str
+    drifted: bool
+    at: float
+
+
+class FleetDriftPublic(Public):
+    model_version: int
+    signal: str
+    statistic: float = Field(description="PSI of the fleet's summed histogram vs training.")
+    threshold: float
+    n: int
+    devices: int = Field(description="Devices on this model version in the window.")
     drifted: bool
     at: float
 
@@ -154,9 +170,17 @@ def device_drift(device_id: str, _: Viewer, hub: HubDep) -> list[DriftPublic]:
         rows = s.scalars(
             select(DriftResult)
             .where(DriftResult.device_id == device_id)
-            .order_by(DriftResult.signal)
+            .order_by(DriftResult.signal, DriftResult.kind)
         )
         return [DriftPublic.model_validate(r) for r in rows]
+
+
+@router.get("/drift/fleet", response_model=list[FleetDriftPublic])
+def fleet_drift(_: Viewer, hub: HubDep) -> list[FleetDriftPublic]:
+    """The fleet per model version vs its training data (needs drift.fleet_min_devices)."""
+    with hub.registry.session() as s:
+        rows = s.scalars(select(FleetDrift).order_by(FleetDrift.model_version, FleetDrift.signal))
+        return [FleetDriftPublic.model_validate(r) for r in rows]
 
 
 @router.put("/drift/references/{model_version}", status_code=204)

@@ -105,14 +105,30 @@ export async function render(root, ctx) {
       : h("p", { class: "muted" }, "No sample captured yet."));
   }
 
-  async function drawDrift() {  // closed loop: PSI per signal vs the model's or device's baseline
-    const rows = await api(`/loop/devices/${encodeURIComponent(id)}/drift`);
+  // Closed loop: what each check compares (docs/closed-loop.md, "Drift watch"). PSI against the
+  // training data is shown, not alerted: one camera sees a slice of the 500 training cameras.
+  const KINDS = {
+    change: "vs its own earlier weeks", outside: "share outside the training range",
+    error: "vs reference monitor", training: "vs training data (info)",
+  };
+  async function drawDrift() {
+    const [rows, fleet] = await Promise.all([api(`/loop/devices/${encodeURIComponent(id)}/drift`),
+      api("/loop/drift/fleet")]);
+    const mine = fleet.filter((r) => r.model_version === device.model_version);
     driftBox.replaceChildren(table([
-      { label: "Signal", cell: (r) => r.signal }, { label: "Statistic", cell: (r) => fmtNum(r.statistic) },
-      { label: "Threshold", cell: (r) => fmtNum(r.threshold) }, { label: "n", cell: (r) => String(r.n) },
-      { label: "Against", cell: (r) => r.baseline },
+      { label: "Signal", cell: (r) => r.signal }, { label: "Check", cell: (r) => KINDS[r.kind] ?? r.kind },
+      { label: "Statistic", cell: (r) => fmtNum(r.statistic) },
+      { label: "Threshold", cell: (r) => r.kind === "training" ? "—" : fmtNum(r.threshold) },
+      { label: "n", cell: (r) => String(r.n) }, { label: "Against", cell: (r) => r.baseline },
+      { label: "State", cell: (r) => r.kind === "training" ? "info" : r.drifted ? "drifted" : "ok" },
+      { label: "At", cell: (r) => fmtTime(r.at) },
+    ], rows, "No drift check yet (needs enough readings)."),
+    h("h3", {}, "Fleet on this model vs its training data"),
+    table([
+      { label: "Signal", cell: (r) => r.signal }, { label: "PSI", cell: (r) => fmtNum(r.statistic) },
+      { label: "Threshold", cell: (r) => fmtNum(r.threshold) }, { label: "Devices", cell: (r) => String(r.devices) },
       { label: "State", cell: (r) => r.drifted ? "drifted" : "ok" }, { label: "At", cell: (r) => fmtTime(r.at) },
-    ], rows, "No drift check yet (needs enough readings)."));
+    ], mine, "Not compared (too few devices on this model, or no training reference)."));
   }
 
   async function refresh() {
