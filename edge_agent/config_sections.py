@@ -108,7 +108,7 @@ class HeartbeatConfig(Section):
     interval_s: float = Field(3600.0, gt=0, description="Seconds between heartbeats.")
     haze: bool = Field(
         True,
-        description="Send histograms of the haze features for the hub's drift watch (~200 bytes "
+        description="Send histograms of the haze features for the hub's drift watch (~250 bytes "
         "a heartbeat). Hubs older than the drift watch refuse such heartbeats: turn off until "
         "the hub is updated.",
     )

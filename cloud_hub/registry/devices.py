@@ -27,6 +27,8 @@ def get_device(session: Session, device_id: str) -> Device:
 
 def create_device(session: Session, actor: str, device_id: str, **fields: Any) -> Device:
     """Register ``device_id``; :class:`Conflict` if it exists (revoked ids are not reused)."""
+    if device_id.startswith("_"):  # the hub's own pseudo-devices, e.g. fleet drift's "_fleet"
+        raise ValidationFailed(f"device id {device_id!r}: ids starting with '_' are reserved")
     if session.get(Device, device_id) is not None:
         raise Conflict(f"device {device_id!r} is already registered")
     _check_fields(session, fields)

@@ -57,6 +57,8 @@ def test_unknown_zone_and_uneditable_field_are_refused(registry: Registry) -> No
         devices.create_device(s, "alice", "cam-1", zone_id="nowhere")
     with pytest.raises(ValidationFailed, match="status"), registry.session() as s:
         devices.create_device(s, "alice", "cam-1", status="online")
+    with pytest.raises(ValidationFailed, match="reserved"), registry.session() as s:
+        devices.create_device(s, "alice", "_fleet")  # fleet drift alerts use this id
     with registry.session() as s:  # nothing was left behind by the failures
         assert devices.list_devices(s) == []
 
