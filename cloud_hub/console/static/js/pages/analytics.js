@@ -1,4 +1,5 @@
-// Analytics: zone trends (hourly mean/median/p95), a daily AQI calendar, and alert history.
+// Analytics: zone trends (hourly mean/median/p95), a daily AQI calendar, and alert history with
+// each alert's delivery (failed notices can be re-sent by operators).
 import { api, query } from "../api.js";
 import { aqiBand, aqiColour } from "../aqi.js";
 import { lineChart } from "../chart.js";
@@ -23,6 +24,17 @@ function calendar(days, bands, start, count) {
   }
   return h("div", { class: "calendar", id: "aqi-calendar" },
     ["S", "M", "T", "W", "T", "F", "S"].map((w) => h("div", { class: "dow" }, w)), cells);
+}
+
+// What went wrong with an alert's notices (failed or left pending), or "sent".
+function delivery(e, ctx, resend) {
+  if (!e.deliveries.length) return h("span", { class: "muted" }, "–");
+  const bad = e.deliveries.filter((d) => d.state === "failed" || d.state === "pending");
+  if (!bad.length) return h("span", { class: "delivery-ok" }, "sent");
+  return h("span", { class: "delivery-failed", "data-event": e.id },
+    bad.map((d) => h("span", { class: "error", title: d.last_error ?? "" },
+      `${d.channel} (${d.notice}) ${d.state} after ${d.attempts} tries${d.last_error ? `: ${d.last_error}` : ""} `)),
+    ctx.can("operator") ? h("button", { class: "secondary", "data-resend": e.id, onclick: () => resend(e.id) }, "Re-send") : "");
 }
 
 export async function render(root, ctx) {
@@ -71,7 +83,17 @@ export async function render(root, ctx) {
       { label: "Rule", cell: (e) => ruleName.get(e.rule_id) ?? e.rule_id },
       { label: "Device", cell: (e) => h("a", { href: `#/device/${encodeURIComponent(e.device_id)}` }, e.device_id) },
       { label: "Message", cell: (e) => e.message },
+      { label: "Delivery", cell: (e) => delivery(e, ctx, resend) },
     ], events, "No alert has fired."));
+  }
+
+  async function resend(id) {
+    try {
+      const e = await api(`/alerts/events/${id}/redeliver`, { method: "POST" });
+      const still = e.deliveries.filter((d) => d.state === "failed");
+      ctx.say(still.length ? `Re-send failed again: ${still[0].last_error}` : "Re-sent", still.length ? "error" : undefined);
+    } catch (err) { ctx.say(`Re-send refused: ${err.detail}`, "error"); }
+    refresh();
   }
   return { refresh, dispose: () => plot?.destroy() };
 }
