@@ -16,8 +16,9 @@ from edge_agent.heartbeat import Health, ModelInfo
 from edge_agent.inference.model import load_estimator
 from edge_agent.outbox import Outbox
 from edge_agent.predict import estimate_frame
+from edge_agent.shadow_tap import ShadowTap
 from edge_agent.update.slots import Slots
-from edge_agent.update_notices import NoticeRunner, ShadowTap
+from edge_agent.update_notices import NoticeRunner
 from pm25 import topics
 from pm25.preprocess import Roi
 from pm25.topics import Kind
