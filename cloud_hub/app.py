@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -35,11 +35,11 @@ from cloud_hub.api.routes import (
 from cloud_hub.auth import AuthService
 from cloud_hub.console.mount import mount_console
 from cloud_hub.errors import StoreUnavailable
-from cloud_hub.hub import Hub
+from cloud_hub.hub import Hub, Message
 from cloud_hub.ingest.metrics import IngestMetrics
 from cloud_hub.ingest.worker import IngestWorker
 from cloud_hub.loop.job import LoopJob, open_store
-from cloud_hub.mqtt_client import MqttSettings, publish_once
+from cloud_hub.mqtt_client import MqttSettings, publish_batch
 from cloud_hub.registry import Registry
 from cloud_hub.registry.directory import RegistryDirectory
 from cloud_hub.rollouts.evaluator import RolloutEvaluator
@@ -51,17 +51,22 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def make_publisher(settings: MqttSettings) -> Callable[..., None]:
-    """Publish one message per call (commands are rare); broker trouble is StoreUnavailable."""
+class MqttPublisher:
+    """The hub's publisher: one connection per call of ``many`` (a whole wave or hold), one per
+    single message (commands are rare); broker trouble is StoreUnavailable."""
 
-    def publish(topic: str, payload: bytes, *, retain: bool = False) -> None:
+    def __init__(self, settings: MqttSettings) -> None:
+        self._settings = settings
+
+    def __call__(self, topic: str, payload: bytes, *, retain: bool = False) -> None:
+        self.many([(topic, payload, retain)])
+
+    def many(self, messages: Sequence[Message]) -> None:
         client_id = f"cloud-hub-pub-{secrets.token_hex(4)}"
         try:
-            publish_once(settings, client_id, topic, payload, retain=retain)
+            publish_batch(self._settings, client_id, messages)
         except (OSError, TimeoutError) as e:
             raise StoreUnavailable(f"broker unreachable, command not sent: {e}") from e
-
-    return publish
 
 
 def build_hub(settings: HubSettings) -> tuple[Hub, IngestWorker | None]:
@@ -88,7 +93,7 @@ def build_hub(settings: HubSettings) -> tuple[Hub, IngestWorker | None]:
         registry=registry,
         series=series,
         auth=auth_service,
-        publish=make_publisher(settings.mqtt),
+        publish=MqttPublisher(settings.mqtt),
         metrics=metrics,
         devices_gauge=gauge,
         alert_metrics=AlertMetrics(metrics),

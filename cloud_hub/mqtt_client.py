@@ -8,13 +8,19 @@ import paho.
 from __future__ import annotations
 
 import ssl
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-__all__ = ["MqttSettings", "make_client", "publish_once"]
+__all__ = ["Message", "MqttSettings", "make_client", "publish_batch", "publish_once"]
+
+# One outgoing message: topic, payload, retain.
+Message = tuple[str, bytes, bool]
 
 
 class MqttSettings(BaseModel):
@@ -60,14 +66,55 @@ def publish_once(
 
     For rare messages (alert notifications). Raises ``TimeoutError`` or ``OSError`` on failure.
     """
+    publish_batch(settings, client_id, [(topic, payload, retain)], qos=qos, timeout_s=timeout_s)
+
+
+def publish_batch(
+    settings: MqttSettings,
+    client_id: str,
+    messages: Sequence[Message],
+    *,
+    qos: int = 1,
+    timeout_s: float = 10.0,
+) -> None:
+    """Connect once, publish every ``(topic, payload, retain)``, wait for each PUBACK, disconnect.
+
+    Why one connection: a fleet-wide hold is one message per device, and a connection per
+    message (TCP + TLS + MQTT login) costs far more than the message. paho keeps at most 20
+    messages in flight (Mosquitto's default receive maximum) and queues the rest.
+    ``timeout_s`` bounds the wait for the broker's CONNACK and for each next PUBACK, so a broker
+    that stops answering fails the batch within ``timeout_s`` whatever its length. Raises
+    ``TimeoutError`` or ``OSError`` (``ConnectionRefusedError`` when the broker refuses the login);
+    messages confirmed before the failure stay on the broker.
+    """
+    if not messages:
+        return
     client = make_client(settings, client_id)
+    answered = threading.Event()
+    refused: list[str] = []
+
+    def on_connect(_c: object, _u: object, _f: object, reason: ReasonCode, _p: object) -> None:
+        if reason.is_failure:
+            refused.append(str(reason))
+        answered.set()
+
+    client.on_connect = on_connect
     client.connect(settings.host, settings.port, settings.keepalive_s)
     client.loop_start()
     try:
-        info = client.publish(topic, payload, qos=qos, retain=retain)
-        info.wait_for_publish(timeout_s)
-        if not info.is_published():
-            raise TimeoutError(f"broker did not confirm {topic} within {timeout_s} s")
+        if not answered.wait(timeout_s):
+            raise TimeoutError(f"broker did not answer the connection within {timeout_s} s")
+        if refused:
+            raise ConnectionRefusedError(f"broker refused the hub's login: {refused[0]}")
+        sent = [(t, client.publish(t, p, qos=qos, retain=r)) for t, p, r in messages]
+        for topic, info in sent:
+            try:
+                info.wait_for_publish(timeout_s)
+                done = info.is_published()
+            except (RuntimeError, ValueError) as e:  # paho's "not queued" / "not connected"
+                raise ConnectionError(f"{topic} not sent: {e}") from e
+            if not done:
+                raise TimeoutError(f"broker did not confirm {topic} within {timeout_s} s")
     finally:
         client.disconnect()
         client.loop_stop()

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
-from cloud_hub.hub import Publisher
+from cloud_hub.hub import Publisher, publish_many
 from cloud_hub.registry.models import Rollout, RolloutDevice
 from pm25 import topics
 from pm25.wire import DesiredUpdate, encode
@@ -70,6 +70,6 @@ def after_action(
 
 
 def publish_all(publish: Publisher, outgoing: Sequence[Outgoing]) -> None:
-    """Publish each as a retained message; the first failure raises (StoreUnavailable)."""
-    for topic, payload in outgoing:
-        publish(topic, payload, retain=True)
+    """Publish all as retained messages over one broker connection (a hold for a fleet of
+    1,000 is 1,000 messages); any failure raises (StoreUnavailable)."""
+    publish_many(publish, [(topic, payload, True) for topic, payload in outgoing])

@@ -14,7 +14,8 @@ one registry transaction per rollout:
 
 A failing gate that pauses or rolls back the rollout gives every device told so far a ``hold``
 before the transaction commits (if the broker cannot take it, the round fails and the next one
-decides again).
+decides again). Each round also counts devices that installed after being marked failed
+(:mod:`rollouts.late`), in running rollouts before their gate and in stopped ones.
 
 `PeriodicTask`'s loop is the only place that catches everything: it logs and carries on.
 """
@@ -33,10 +34,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud_hub.errors import HubError
+from cloud_hub.hub import publish_many
 from cloud_hub.periodic import PeriodicTask
 from cloud_hub.registry import Registry, logs
 from cloud_hub.registry.models import Device, Rollout, RolloutDevice
-from cloud_hub.rollouts import cohorts, desired, gates, progress, reference, service
+from cloud_hub.rollouts import cohorts, desired, gates, late, progress, reference, service
 from cloud_hub.rollouts.spec import RolloutSettings, RolloutSpec
 from cloud_hub.series import SeriesStore
 from pm25 import topics
@@ -67,6 +69,7 @@ class RolloutEvaluator:
         """Evaluate every running rollout once; return each one's verdict."""
         with self._registry.session() as s:
             running = [r.id for r in service.list_all(s, state="running", limit=1000)]
+            late.settle_stopped(s, self._clock())
         return {rid: self.evaluate(rid) for rid in running}
 
     def evaluate(self, rollout_id: str) -> gates.Verdict:
@@ -81,6 +84,8 @@ class RolloutEvaluator:
             device_map = {d.id: d for d in s.scalars(select(Device).where(Device.id.in_(rows)))}
             for row in rows.values():
                 progress.refresh(row, device_map[row.device_id], rollout.version, s, now)
+            pairs = [(r, device_map[r.device_id]) for r in rows.values()]
+            late.settle(s, rollout, pairs, now)  # before the gate: it counts them updated
             cohort = [r for r in rows.values() if r.stage <= rollout.stage]
             if self._series is not None and spec.gates.max_reference_mae is not None:
                 reference.reference_errors(s, self._series, cohort, now)
@@ -101,13 +106,14 @@ class RolloutEvaluator:
                     return "advance"
                 cohort = [r for r in rows.values() if r.stage <= rollout.stage]
             outgoing = self._wave(s, rollout, spec, cohort, targets, zone_sizes, now)
-        for topic, payload, retain in outgoing:
-            try:
-                self._publish(topic, payload, retain=retain)
-                if not retain:  # the desired updates go with the notices; count the notices
-                    self.notices_sent += 1
-            except HubError as e:  # the device stays "updating" and times out if never told
-                log.warning("update notice not sent", extra={"topic": topic, "error": str(e)})
+        try:  # the whole wave over one broker connection
+            publish_many(self._publish, outgoing)
+            # the desired updates go with the notices; count the notices
+            self.notices_sent += sum(1 for _, _, retain in outgoing if not retain)
+        except HubError as e:  # the devices stay "updating" and time out if never told
+            log.warning("update notices not sent",
+                        extra={"rollout_id": rollout_id, "messages": len(outgoing),
+                               "error": str(e)})  # fmt: skip
         return verdict.verdict
 
     def _membership(

@@ -18,7 +18,7 @@ from cloud_hub.rollouts.gates import DeviceReport, Shadow
 FAILED_STATES = frozenset({"failed", "refused", "gave_up", "rolled_back", "abandoned"})
 
 
-def _update_section(device: Device) -> dict[str, Any]:
+def update_section(device: Device) -> dict[str, Any]:
     hb = device.last_heartbeat or {}
     section = hb.get("update")
     return section if isinstance(section, dict) else {}
@@ -28,7 +28,7 @@ def refresh(row: RolloutDevice, device: Device, version: int, session: Session, 
     """Move ``row`` on from what ``device`` last reported about ``version``."""
     if row.state not in ("updating", "updated"):
         return
-    up = _update_section(device)
+    up = update_section(device)
     about_us = up.get("version") == version
     if about_us and isinstance(up.get("shadow"), dict):
         row.shadow = up["shadow"]
