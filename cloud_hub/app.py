@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Gauge
 
 from cloud_hub.alerts import AlertEvaluator
+from cloud_hub.alerts.delivery import Deliverer
 from cloud_hub.alerts.metrics import AlertMetrics
 from cloud_hub.api import errors as api_errors
 from cloud_hub.api.routes import (
@@ -137,6 +138,7 @@ def create_app(settings: HubSettings | None = None) -> FastAPI:
             settings.loop,
             open_store(settings.loop, settings.data_dir),
             repository_dir=settings.rollouts.repository_dir,
+            deliverer=Deliverer(hub.registry, hub.publish, settings.alerts, hub.alert_metrics),
         )
         if settings.loop.enabled
         else None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from cloud_hub.alerts.delivery import Deliverer
 from cloud_hub.loop import fleet, harvest, queries, references, scheduler, watch
 from cloud_hub.loop import store as stores
 from cloud_hub.loop.calibrate import calibrate
@@ -23,6 +24,7 @@ from cloud_hub.periodic import PeriodicTask
 from cloud_hub.registry import Registry
 from cloud_hub.registry.models import Device
 from cloud_hub.series import SeriesStore
+from cloud_hub.settings import AlertSettings
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +56,13 @@ class LoopJob:
         store: SampleStore,
         *,
         repository_dir: Path | None = None,
+        deliverer: Deliverer | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.registry, self.series, self.publish = registry, series, publish
+        # Drift alerts are delivered and recorded like every alert (the hub passes its own,
+        # with the alert settings and metrics); the default suits tools and tests.
+        self.deliverer = deliverer or Deliverer(registry, publish, AlertSettings(), clock=clock)
         self.settings, self.store, self._clock = settings, store, clock
         self.repository_dir = repository_dir  # the update repository: releases' drift references
         self._references_read: set[tuple[str, int]] = set()
@@ -95,7 +101,7 @@ class LoopJob:
         if self._due("drift", "", s.drift.every_s, now):  # "": the fleet (no device id is empty)
             rows = fleet.evaluate(self.registry, self.series, s.drift, ids, now)
             out.fleet = [f"v{r.model_version} {r.signal}" for r in rows if r.drifted]
-        out.notices = len(watch.alert(self.registry, self.publish, now))
+        out.notices = len(watch.alert(self.registry, self.deliverer, now))
         return out
 
     def start(self) -> None:

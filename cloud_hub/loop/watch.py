@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
 from sqlalchemy import delete, select
 
-from cloud_hub.alerts import notify
-from cloud_hub.errors import HubError
+from cloud_hub.alerts.delivery import Deliverer, channels
 from cloud_hub.loop import calibration, drift, labels, queries
 from cloud_hub.loop.settings import DriftSettings, LoopSettings
 from cloud_hub.loop.tables import DriftReference, DriftResult, FleetDrift
-from cloud_hub.registry import Registry
+from cloud_hub.registry import Registry, deliveries
 from cloud_hub.registry import alerts as alert_repo
 from cloud_hub.registry import devices as device_repo
 from cloud_hub.registry.models import AlertEvent, AlertRule, Device
@@ -195,9 +194,13 @@ def _result(  # noqa: PLR0917 - one row's columns
     )  # fmt: skip
 
 
-def alert(registry: Registry, publish: Callable[..., None], now: float) -> list[AlertNotice]:
+def alert(registry: Registry, deliverer: Deliverer, now: float) -> list[AlertNotice]:
     """Fire or resolve every enabled ``drift`` rule from the stored drift results. A rule for
-    the whole fleet (no device, no zone) also covers the fleet-level results, as ``_fleet``."""
+    the whole fleet (no device, no zone) also covers the fleet-level results, as ``_fleet``.
+
+    Notices go through the alert delivery like every other alert: ``pending`` rows written with
+    the event, settled sent/failed per channel, counted in the metrics, re-sent by operators.
+    """
     notices: list[AlertNotice] = []
     with registry.session() as db:
         rules = [r for r in alert_repo.list_rules(db, enabled_only=True) if r.kind == "drift"]
@@ -221,24 +224,30 @@ def alert(registry: Registry, publish: Callable[..., None], now: float) -> list[
                         f"v{f.model_version} {f.signal} {f.statistic:g} >= {f.threshold:g}"
                     )
             open_now = alert_repo.open_events(db, rule.id)
-            fired: list[AlertNotice] = []
+            fired: list[tuple[int, AlertNotice]] = []
             for device_id in scoped:
                 event = open_now.get(device_id)
                 if device_id in drifted and event is None:
                     what = "fleet drift vs training: " if device_id == FLEET_ID else "drift: "
                     message = what + "; ".join(sorted(drifted[device_id]))
-                    db.add(
-                        AlertEvent(
-                            rule_id=rule.id, device_id=device_id, fired_at=now, message=message
-                        )
+                    event = AlertEvent(
+                        rule_id=rule.id, device_id=device_id, fired_at=now, message=message
                     )
-                    fired.append(_notice(rule, device_id, "firing", message, now))
+                    db.add(event)
+                    db.flush()  # the event's id, for its delivery rows
+                    notice = _notice(rule, device_id, "firing", message, now)
                 elif device_id not in drifted and event is not None:
                     event.resolved_at = now
-                    fired.append(_notice(rule, device_id, "resolved", event.message, now))
-        for n in fired:
-            _deliver(publish, rule, n)
-        notices += fired
+                    notice = _notice(rule, device_id, "resolved", event.message, now)
+                else:
+                    continue
+                # Pending with the event, in its transaction: a crash before the send leaves
+                # a visible "pending" an operator can re-send, not a lost notice.
+                deliveries.add_pending(db, event.id, notice.state, channels(rule), now)
+                fired.append((event.id, notice))
+        for event_id, n in fired:
+            deliverer.deliver(rule, event_id, n)
+        notices += [n for _, n in fired]
     return notices
 
 
@@ -247,12 +256,3 @@ def _notice(rule: AlertRule, device_id: str, state: str, message: str, now: floa
         rule_id=rule.id, rule=rule.name, kind=rule.kind, device_id=device_id,
         state=state, message=message[:200], t=datetime.fromtimestamp(now, UTC),
     )  # fmt: skip
-
-
-def _deliver(publish: Callable[..., None], rule: AlertRule, notice: AlertNotice) -> None:
-    try:
-        notify.publish_notice(publish, notice)
-        if rule.webhook_url:
-            notify.post_webhook(rule.webhook_url, notice, retries=2, timeout_s=5.0)
-    except HubError as e:
-        log.warning("drift alert not delivered", extra={"rule_id": rule.id, "error": str(e)})
