@@ -30,7 +30,15 @@ def serve(s: HubSettings) -> int:
     from cloud_hub.app import create_app  # noqa: PLC0415
 
     logs.configure(s.log_level)
-    uvicorn.run(create_app(s), host=s.http.host, port=s.http.port, log_config=None)
+    uvicorn.run(
+        create_app(s),
+        host=s.http.host,
+        port=s.http.port,
+        log_config=None,
+        # The login throttle counts per client address: behind a proxy it must be the client's.
+        proxy_headers=s.http.proxy_headers,
+        forwarded_allow_ips=s.http.forwarded_allow_ips,
+    )
     return 0
 
 

@@ -9,11 +9,12 @@ placeholder secrets that the defaults carry are refused, so a forgotten secret c
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cloud_hub.console.settings import ConsoleSettings
@@ -102,6 +103,37 @@ class BrokerFilesSettings(Section):
 class HttpSettings(Section):
     host: str = Field(default="127.0.0.1", description="Address the REST API listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the REST API.")
+    proxy_headers: bool = Field(
+        default=True,
+        description="Take the client address from X-Forwarded-For when the peer is a trusted "
+        "proxy (forwarded_allow_ips).",
+    )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Comma-separated addresses or networks (CIDR) of the reverse proxy whose "
+        "X-Forwarded-For is trusted; '*' trusts any peer (only when nothing else can reach the "
+        "hub); default: uvicorn's FORWARDED_ALLOW_IPS variable, else 127.0.0.1.",
+    )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str | None) -> str | None:
+        # Why here: uvicorn would take a typo as a literal host name that never matches, and
+        # every login would silently share the proxy's throttle counter.
+        if value is None:
+            return None
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        if not items:
+            raise ValueError("forwarded_allow_ips is empty: leave it unset or name the proxy")
+        for item in items:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"forwarded_allow_ips: {item!r} is not an IP address or network"
+                    ) from None
+        return ",".join(items)
 
 
 class HubSettings(BaseSettings):

@@ -76,3 +76,21 @@ def test_bad_files_are_clear_errors(tmp_path: Path, text: str, match: str) -> No
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ValidationFailed, match="cannot read"):
         load_settings(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [("caddy", "'caddy' is not an IP address"), (" , ", "is empty"),
+     ("10.0.0.1,10.0.0.0/33", "'10.0.0.0/33' is not")],
+)  # fmt: skip
+def test_a_bad_trusted_proxy_address_is_refused(value: str, match: str) -> None:
+    """A host name or a typo would never match the proxy: every client would share its counter."""
+    with pytest.raises(ValueError, match=match):
+        HubSettings.model_validate({"http": {"forwarded_allow_ips": value}})
+
+
+def test_trusted_proxies_accept_addresses_networks_and_any() -> None:
+    http = HubSettings.model_validate({"http": {"forwarded_allow_ips": " 10.0.0.0/8, ::1 "}}).http
+    assert http.forwarded_allow_ips == "10.0.0.0/8,::1" and http.proxy_headers
+    assert HubSettings.model_validate({"http": {"forwarded_allow_ips": "*"}}).http
+    assert HubSettings().http.forwarded_allow_ips is None  # uvicorn's own default then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from pathlib import Path
@@ -93,3 +94,26 @@ def test_ports_and_images_are_consistent(compose: dict[str, Any]) -> None:
         image = service["image"]
         assert ":" in image and (not image.endswith(":latest") or "build" in service), name
         assert "healthcheck" in service, f"{name} has no healthcheck"
+
+
+def test_the_hub_trusts_forwarded_addresses_from_caddy_alone(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The login throttle counts per client address: behind Caddy that is X-Forwarded-For, which
+    uvicorn must accept from Caddy's address and from nobody else."""
+    services = compose["services"]
+    env = services["hub"]["environment"]
+    caddy_ip = services["caddy"]["networks"]["default"]["ipv4_address"]
+    (subnet,) = [c["subnet"] for c in compose["networks"]["default"]["ipam"]["config"]]
+    assert ipaddress.ip_address(caddy_ip) in ipaddress.ip_network(subnet)
+    assert env["CLOUD_HUB_HTTP__FORWARDED_ALLOW_IPS"] == caddy_ip  # exactly Caddy, never "*"
+    for name in ("CLOUD_HUB_HTTP__FORWARDED_ALLOW_IPS", "CLOUD_HUB_HTTP__PROXY_HEADERS"):
+        monkeypatch.setenv(name, str(env[name]))
+    http = HubSettings().http
+    assert http.proxy_headers and http.forwarded_allow_ips == caddy_ip
+    assert "ports" not in services["hub"]  # reachable only on the compose network
+    # Caddy must not pass on a client's own X-Forwarded-For: no trusted_proxies of its own.
+    lines = [x.strip() for x in (COMPOSE_DIR / "Caddyfile").read_text().splitlines()]
+    directives = [x for x in lines if x and not x.startswith("#")]
+    assert "reverse_proxy hub:8000" in directives
+    assert not [x for x in directives if "trusted_proxies" in x]

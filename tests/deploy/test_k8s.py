@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from cloud_hub.settings import HubSettings
 from tests.deploy.envcheck import unknown_field
 from tests.deploy.k8s_schema import problems
 
@@ -81,3 +83,19 @@ def test_probes_ports_selectors_and_budget_agree() -> None:
             assert wanted.items() <= labels.items(), doc["metadata"]["name"]
     pdb = _one("PodDisruptionBudget")
     assert 0 < pdb["spec"]["minAvailable"] < sts["spec"]["replicas"]
+
+
+def test_the_hub_trusts_forwarded_addresses_from_the_ingress_network_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Behind the ingress controller the client address is X-Forwarded-For, trusted from the
+    pod network the controller connects from: a valid network, never every peer."""
+    config = _one("ConfigMap")["data"]
+    trusted = config["CLOUD_HUB_HTTP__FORWARDED_ALLOW_IPS"]
+    assert trusted != "*"
+    for item in trusted.split(","):
+        assert ipaddress.ip_network(item.strip()).is_private, item
+    assert config["CLOUD_HUB_HTTP__PROXY_HEADERS"] == "true"
+    for name in ("CLOUD_HUB_HTTP__FORWARDED_ALLOW_IPS", "CLOUD_HUB_HTTP__PROXY_HEADERS"):
+        monkeypatch.setenv(name, config[name])
+    assert HubSettings().http.forwarded_allow_ips == trusted
