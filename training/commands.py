@@ -17,6 +17,7 @@ from training.config import load_config
 from training.loader import load_dataset
 from training.pipeline import dataset_arrays, export_release, load_model, run_pipeline, save_model
 from training.release import FP32_FILE, INT8_FILE
+from training.retrain.warm import WEIGHTS
 from training.splits import make_splits
 from training.synth import render_dataset
 from training.tensors import build_arrays
@@ -128,5 +129,7 @@ def baseline(config: Path, work: Path, out_dir: Path) -> dict[str, object]:
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (FP32_FILE, INT8_FILE, "manifest.json", REFERENCE_FILE):
         shutil.copyfile(out.release_dir / name, out_dir / name)
+    # The trained weights ship too: `pm25-train retrain --champion models/` warm-starts from them.
+    shutil.copyfile(work / WEIGHTS, out_dir / WEIGHTS)
     write_model_card(out_dir / "MODEL_CARD.md", out.report_path.parent / "metrics.json", cfg)
     return {"models": str(out_dir), **out.summary}
