@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import math
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 from pm25.scene import CameraEffects, Conditions, make_scene, render_with_truth
 from training.config import SynthConfig
 from training.dataset_format import FRAMES_DIR, REFERENCE_CSV, frame_name
+from training.pool import process_pool
 
 TRUTH_COLUMNS: Final = (
     "beta_per_m",
@@ -119,6 +119,6 @@ def render_dataset(cfg: SynthConfig, root: Path) -> SynthSummary:
     if cfg.workers == 1:
         counts = [render_camera(j) for j in jobs]
     else:
-        with ProcessPoolExecutor(max_workers=cfg.workers) as pool:
+        with process_pool(cfg.workers) as pool:
             counts = list(pool.map(render_camera, jobs))
     return SynthSummary(root=root, cameras=cfg.cameras, frames=sum(counts))

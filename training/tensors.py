@@ -9,7 +9,6 @@ rounding is far below the JPEG noise) and features and labels as float32.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from pm25.errors import PreprocessError
 from pm25.preprocess import ModelInput, PreprocessSpec, Roi, preprocess
 from training.errors import DatasetError
 from training.loader import JoinReport, Sample
+from training.pool import process_pool
 
 F32 = npt.NDArray[np.float32]
 
@@ -91,7 +91,7 @@ def build_arrays(
     """Preprocess every sample's frame; unreadable frames raise (strict) or are counted."""
     jobs = [(s.path, spec) for s in samples]
     if workers > 1 and len(jobs) > 64:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with process_pool(workers) as pool:
             results = list(pool.map(_one, jobs, chunksize=32))
     else:
         results = [_one(j) for j in jobs]

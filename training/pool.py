@@ -1,0 +1,19 @@
+"""Worker processes for rendering and preprocessing, started by *spawn*, never by fork.
+
+A forked child inherits the parent's locks but not the threads holding them. By the time a
+retrain renders its simulated share, the parent has opened ONNX Runtime sessions and run torch
+ops, whose thread pools may hold an allocator or OpenMP lock at the moment of the fork: the
+children then wait forever on it (seen: `pm25-train retrain` hung in `render_dataset` with both
+workers in futex wait). Spawned workers start clean; they cost an interpreter start each, small
+next to rendering.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` spawned processes (use as a context manager)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
