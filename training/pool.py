@@ -11,7 +11,15 @@ next to rendering.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from concurrent.futures import ProcessPoolExecutor
+
+
+def usable_workers(workers: int) -> int:
+    """`workers`, or 1 where spawned children could not re-import the main module (code read
+    from stdin or typed at a prompt has no file to import: they would die on start)."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return workers if main_file and not main_file.startswith("<") else 1
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:

@@ -20,7 +20,7 @@ from pm25.errors import PreprocessError
 from pm25.preprocess import ModelInput, PreprocessSpec, Roi, preprocess
 from training.errors import DatasetError
 from training.loader import JoinReport, Sample
-from training.pool import process_pool
+from training.pool import process_pool, usable_workers
 
 F32 = npt.NDArray[np.float32]
 
@@ -90,7 +90,7 @@ def build_arrays(
 ) -> Arrays:
     """Preprocess every sample's frame; unreadable frames raise (strict) or are counted."""
     jobs = [(s.path, spec) for s in samples]
-    if workers > 1 and len(jobs) > 64:
+    if usable_workers(workers) > 1 and len(jobs) > 64:
         with process_pool(workers) as pool:
             results = list(pool.map(_one, jobs, chunksize=32))
     else:

@@ -3,6 +3,7 @@ parent's ONNX Runtime or torch threads and wait on it forever (`pm25-train retra
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,3 +41,26 @@ def test_rendering_in_workers_after_an_inference_session(tmp_path: Path) -> None
         "sim-001",
         "sim-002",
     ]
+
+
+def test_code_without_a_main_file_works_serially(tmp_path: Path) -> None:
+    """A script piped to python (no __main__ file to re-import) renders in-process."""
+    code = (
+        "from pathlib import Path; from training.config import SynthConfig; "
+        "from training.synth import render_dataset; "
+        "cfg = SynthConfig(seed=3, cameras=3, frames_per_camera=1, width=160, height=96, "
+        "workers=2); "
+        f"print(render_dataset(cfg, Path({str(tmp_path / 'data')!r})).frames)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-"],
+        check=False,
+        input=code,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "3"
