@@ -5,7 +5,8 @@ retrain renders its simulated share, the parent has opened ONNX Runtime sessions
 ops, whose thread pools may hold an allocator or OpenMP lock at the moment of the fork: the
 children then wait forever on it (seen: `pm25-train retrain` hung in `render_dataset` with both
 workers in futex wait). Spawned workers start clean; they cost an interpreter start each, small
-next to rendering.
+next to rendering. As with any spawned pool, a script that calls these must guard its
+entry point with `if __name__ == "__main__":`.
 """
 
 from __future__ import annotations
