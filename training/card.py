@@ -34,8 +34,8 @@ plus relative humidity when the unit has a sensor (or the hub provides it).
   standardised haze features, humidity and {profile}. {params:,} parameters, {macs:,} MACs per
   frame.
   Only Conv/ReLU/Pool/Linear: no hard-swish or squeeze-excitation, which quantize badly.
-  INT8: ONNX Runtime static QDQ, per-channel weights, calibrated on {calib} training frames;
-  the last Linear stays FP32.
+  INT8: ONNX Runtime static QDQ, per-channel weights, {method} calibration on {calib} training
+  frames; the last Linear stays FP32.
 
 ## Data
 Synthetic only: {cameras} simulated cameras (procedural streets from closed canyons to open
@@ -163,6 +163,7 @@ def write_model_card(path: Path, metrics_json: Path, cfg: PipelineConfig) -> Non
             params=int(facts["parameters"]),
             macs=int(facts["macs"]),
             calib=e.calibration_frames,
+            method=m.get("int8_calibration", "minmax"),
             cameras=s.cameras,
             frames=s.frames_per_camera,
             w=s.width,

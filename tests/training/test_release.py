@@ -18,6 +18,7 @@ from pm25.drift_bins import (
 )
 from pm25.manifest import ModelManifest, load_manifest
 from tests.training.conftest import tiny_config
+from training import export
 from training.export import feeds, run_onnx, session
 from training.model import ExportWrapper
 from training.pipeline import Outcome, dataset_arrays, load_model, run_pipeline
@@ -91,6 +92,8 @@ def test_manifest_and_report(tiny_run: Outcome) -> None:
     assert (tiny_run.report_path.parent / "eval-fp32.png").read_bytes()[:4] == b"\x89PNG"
     metrics = json.loads((tiny_run.report_path.parent / "metrics.json").read_text())
     assert metrics["fp32"]["latency_ms"]["median"] > 0
+    assert metrics["int8_calibration"] in export.CALIBRATIONS
+    assert f"INT8 activation ranges: {metrics['int8_calibration']} calibration" in report
 
 
 def test_release_carries_the_training_drift_reference(
