@@ -77,10 +77,11 @@ def export_fp32(model: HazeNet, inputs: InputSpec, path: Path, opset: int) -> No
 
 
 class _Calibration(CalibrationDataReader):  # type: ignore[misc]
-    def __init__(self, data: Arrays, rows: npt.NDArray[np.intp]) -> None:
-        self._it: Iterator[npt.NDArray[np.intp]] = iter(
-            np.array_split(rows, max(len(rows) // 32, 1))
-        )
+    def __init__(self, data: Arrays, rows: npt.NDArray[np.intp], single: bool = False) -> None:
+        # ORT's histogram calibrators stack every batch's activations into one array, so their
+        # batches must all be the same size: one frame each. MinMax only keeps extremes.
+        parts = len(rows) if single else max(len(rows) // 32, 1)
+        self._it: Iterator[npt.NDArray[np.intp]] = iter(np.array_split(rows, parts))
         self._data = data
 
     def get_next(self) -> dict[str, Any] | None:
@@ -112,7 +113,7 @@ def quantize_int8(
         quantize_static(
             str(prepared),
             str(out),
-            _Calibration(calib, rows),
+            _Calibration(calib, rows, single=calibrate != CalibrationMethod.MinMax),
             quant_format=QuantFormat.QDQ,
             per_channel=True,
             activation_type=QuantType.QUInt8,

@@ -1,4 +1,4 @@
-"""INT8 calibration: the first method within the RMSE limit on validation cameras is kept."""
+"""INT8 calibration: the method with the lowest RMSE on validation cameras is kept."""
 
 from __future__ import annotations
 
@@ -52,17 +52,19 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> _Quantizer:
     return q
 
 
-def test_falls_back_to_the_first_method_within_the_limit(fake: _Quantizer, tmp_path: Path) -> None:
+def test_the_best_method_on_validation_is_kept(fake: _Quantizer, tmp_path: Path) -> None:
     rows = np.arange(4, dtype=np.intp)
+    fake.error_by_method["entropy"] = 0.12
     assert pipeline.quantize_checked(tmp_path, _arrays(), rows, _arrays()) == "percentile"
-    assert fake.tried == ["minmax", "percentile"]  # entropy never needed
+    # all three measured, then the winner is written again (the file holds the last one tried)
+    assert fake.tried == ["minmax", "percentile", "entropy", "percentile"]
 
 
-def test_minmax_is_kept_when_it_is_good_enough(fake: _Quantizer, tmp_path: Path) -> None:
-    fake.error_by_method["minmax"] = 0.10
+def test_ties_keep_the_earlier_method(fake: _Quantizer, tmp_path: Path) -> None:
+    fake.error_by_method.update(minmax=0.10, percentile=0.10, entropy=0.10)
     rows = np.arange(4, dtype=np.intp)
     assert pipeline.quantize_checked(tmp_path, _arrays(), rows, _arrays()) == "minmax"
-    assert fake.tried == ["minmax"]
+    assert fake.tried == ["minmax", "percentile", "entropy", "minmax"]
 
 
 def test_no_method_within_the_limit_names_every_ratio(fake: _Quantizer, tmp_path: Path) -> None:
