@@ -69,4 +69,5 @@ def test_the_docs_name_only_real_options_and_keys(capsys: pytest.CaptureFixture[
 def test_shipped_retrain_configs_load() -> None:
     root = Path(__file__).resolve().parents[2] / "training" / "configs"
     for name in ("retrain-small.yaml", "retrain-full.yaml"):
-        assert load_retrain_config(root / name).mix.real == 0.5
+        cfg = load_retrain_config(root / name)
+        assert (cfg.mix.real, cfg.mix.sim) == (0.3, 0.7)
