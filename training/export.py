@@ -7,7 +7,9 @@ log-normal → µg/m³ arithmetic after it is not quantized by ONNX Runtime anyw
 
 from __future__ import annotations
 
+import contextlib
 import statistics
+import sys
 import tempfile
 import time
 import warnings
@@ -110,18 +112,21 @@ def quantize_int8(
         quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
         graph = onnx.load(str(prepared)).graph
         gemms = [n.name for n in graph.node if n.op_type in ("Gemm", "MatMul")]
-        quantize_static(
-            str(prepared),
-            str(out),
-            _Calibration(calib, rows, single=calibrate != CalibrationMethod.MinMax),
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            nodes_to_exclude=gemms[-1:],
-            calibrate_method=calibrate,
-            extra_options=options,
-        )
+        # ORT's histogram calibrators print progress to stdout, where `pm25-train` writes its
+        # JSON summary: send it to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            quantize_static(
+                str(prepared),
+                str(out),
+                _Calibration(calib, rows, single=calibrate != CalibrationMethod.MinMax),
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+                nodes_to_exclude=gemms[-1:],
+                calibrate_method=calibrate,
+                extra_options=options,
+            )
 
 
 def session(path: Path, threads: int = 1) -> ort.InferenceSession:

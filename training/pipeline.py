@@ -169,27 +169,26 @@ def export_release(
 
 
 def quantize_checked(rel: Path, arrays: Arrays, rows: npt.NDArray[np.intp], val: Arrays) -> str:
-    """INT8 with the calibration method (`export.CALIBRATIONS`) whose RMSE on the validation
-    cameras is lowest (ties: the earlier method); the test cameras are never looked at here.
+    """INT8 with the first calibration method (`export.CALIBRATIONS`, in order) whose RMSE on
+    the validation cameras stays within the limit; the test cameras are never looked at here.
+    MinMax comes first and is kept whenever it is good enough: its INT8 model runs closest to
+    ONNX Runtime's on OpenVINO (percentile-calibrated, the shipped baseline differed by 12 %).
     ExportError listing every method's ratio when none is within the limit."""
     fp32_pred, _ = export.run_onnx(rel / FP32_FILE, val)
     fp32_rmse = _rmse(fp32_pred, val.pm25)
-    ratios: dict[str, float] = {}
+    tried = []
     for method in export.CALIBRATIONS:
         export.quantize_int8(rel / FP32_FILE, rel / INT8_FILE, arrays, rows, method)
         pred, _ = export.run_onnx(rel / INT8_FILE, val)
-        ratios[method] = _rmse(pred, val.pm25) / fp32_rmse
-    best = min(ratios, key=ratios.__getitem__)
-    tried = ", ".join(f"{m} {r:.3f}×" for m, r in ratios.items())
-    if ratios[best] > 1.0 + MAX_INT8_RMSE_LOSS:
-        raise ExportError(
-            f"INT8 RMSE exceeds {1 + MAX_INT8_RMSE_LOSS}× FP32 on validation cameras with every "
-            f"calibration method: {tried}"
-        )
-    log.info("INT8 calibration %s (validation RMSE vs FP32: %s)", best, tried)
-    if best != list(ratios)[-1]:  # the file on disk is the last method's: redo the best
-        export.quantize_int8(rel / FP32_FILE, rel / INT8_FILE, arrays, rows, best)
-    return best
+        ratio = _rmse(pred, val.pm25) / fp32_rmse
+        tried.append(f"{method} {ratio:.3f}×")
+        if ratio <= 1.0 + MAX_INT8_RMSE_LOSS:
+            log.info("INT8 calibration %s (validation RMSE vs FP32: %s)", method, ", ".join(tried))
+            return method
+    raise ExportError(
+        f"INT8 RMSE exceeds {1 + MAX_INT8_RMSE_LOSS}× FP32 on validation cameras with every "
+        f"calibration method: {', '.join(tried)}"
+    )
 
 
 def _rmse(pred: npt.NDArray[np.float64], truth: npt.NDArray[np.floating]) -> float:
@@ -248,9 +247,9 @@ def _report_text(
             report.dict_table(f"{role.upper()} latency, 1 thread (ms)", evals[role]["latency_ms"])
         )
     parts += [
-        f"INT8 activation ranges: {evals['int8_calibration']} calibration (of "
-        f"{', '.join(export.CALIBRATIONS)}, the lowest INT8/FP32 RMSE on the validation "
-        "cameras).",
+        f"INT8 activation ranges: {evals['int8_calibration']} calibration (the first of "
+        f"{', '.join(export.CALIBRATIONS)} within {1 + MAX_INT8_RMSE_LOSS}× FP32 RMSE on the "
+        "validation cameras).",
         "",
         f"OpenVINO: {openvino}",
         "",

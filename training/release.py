@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -52,15 +53,28 @@ def artifact(role: str, path: Path) -> Artifact:
     )
 
 
+def _openvino_int8(path: Path) -> Callable[[dict[str, Any]], Any] | None:
+    """The INT8 model on OpenVINO's CPU plugin as the agent runs it (f32 hint), or None when
+    OpenVINO is not installed: golden tolerances must cover both runtimes a device may pick."""
+    try:
+        import openvino as ov  # noqa: PLC0415 (optional dependency)
+    except ImportError:
+        return None
+    compiled = ov.Core().compile_model(str(path), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    return lambda feed: compiled(feed)[compiled.output(0)]
+
+
 def goldens(folder: Path, data: Arrays, rows: npt.NDArray[np.intp]) -> tuple[GoldenTest, ...]:
     """Golden inputs with the FP32 model's outputs; tolerances from the measured FP32/INT8 gap."""
     out_spec = OutputSpec(name=OUTPUT_NAME, kind=OutputKind.MEAN_LOGVAR)
     fp32, int8 = session(folder / FP32_FILE), session(folder / INT8_FILE)
+    other8 = _openvino_int8(folder / INT8_FILE)
     tests = []
     for r in rows:
         feed = feeds(data, np.array([r], dtype=np.intp))
         want, _ = out_spec.to_estimate(fp32.run([OUTPUT_NAME], feed)[0])
         got8, _ = out_spec.to_estimate(int8.run([OUTPUT_NAME], feed)[0])
+        ov8 = out_spec.to_estimate(other8(feed))[0] if other8 else want
         rh = float(feed["humidity"][0, 0])
         tests.append(
             GoldenTest(
@@ -70,10 +84,11 @@ def goldens(folder: Path, data: Arrays, rows: npt.NDArray[np.intp]) -> tuple[Gol
                 humidity=rh if 0.0 <= rh <= 1.0 else 0.0,
                 expected_pm25=round(want, 4),
                 # FP32: float reordering across runtimes only. INT8: 3× the gap measured here
-                # (other CPUs round differently) and at least 1 µg/m³ or 5 %.
+                # (other CPUs round differently), 1.5× OpenVINO's gap (it fuses the QDQ pairs
+                # unlike ONNX Runtime: up to ~10 % apart) and at least 1 µg/m³ or 5 %.
                 tolerance={
                     "fp32": max(0.01, 1e-4 * want),
-                    "int8": max(1.0, 0.05 * want, 3.0 * abs(got8 - want)),
+                    "int8": max(1.0, 0.05 * want, 3.0 * abs(got8 - want), 1.5 * abs(ov8 - want)),
                 },
             )
         )

@@ -68,7 +68,7 @@ def test_heartbeat_haze_histograms() -> None:
 @pytest.mark.parametrize(
     ("haze", "why"),
     [
-        ({"edge_density": [1, 2]}, "signal 'edge_density': 2 counts, need 10"),
+        ({"edge_density": [1, 2]}, "signal 'edge_density': 2 counts, need 12"),
         ({"dark_mean": [1] * 10}, "field 'haze.dark_mean.[key]'"),
         ({"edge_density": [-1] + [0] * 9}, "field 'haze.edge_density[0]'"),
         ({"edge_density": "many"}, "field 'haze.edge_density': Input should be a valid array"),

@@ -142,7 +142,7 @@ def test_a_malformed_haze_section_is_quarantined_and_the_heartbeat_kept(
     assert hub.directory.heartbeats == [("cam-2", hb)]
     [q] = hub.directory.quarantined
     assert q.reason is QuarantineReason.MALFORMED and q.device_id == "cam-2"
-    assert "haze section left out, rest stored" in q.detail and "2 counts, need 10" in q.detail
+    assert "haze section left out, rest stored" in q.detail and "2 counts, need 12" in q.detail
     assert q.payload_excerpt == bad
     cam.close()
 
