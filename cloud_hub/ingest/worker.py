@@ -98,6 +98,7 @@ class IngestWorker:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
 
     @property
     def connected(self) -> bool:
@@ -145,6 +146,14 @@ class IngestWorker:
             return
         options = SubscribeOptions(qos=1)
         client.subscribe([(f, options) for f in subscriptions(self._settings.group)])
+
+    def _on_subscribe(self, _c: object, _u: object, _mid: int, codes: Any, _p: object) -> None:
+        # Ready only once the broker has acknowledged the subscriptions: a message published
+        # between our SUBSCRIBE and its SUBACK would otherwise not reach a fresh session.
+        refused = [str(c) for c in codes if c.is_failure]
+        if refused:
+            log.error("ingest: broker refused subscriptions: %s", ", ".join(refused))
+            return
         self._connected.set()
         log.info("ingest: connected and subscribed as %s", self._settings.client_id)
 
