@@ -173,10 +173,13 @@ def quantize_checked(rel: Path, arrays: Arrays, rows: npt.NDArray[np.intp], val:
     the validation cameras stays within the limit; the test cameras are never looked at here.
     MinMax comes first and is kept whenever it is good enough: its INT8 model runs closest to
     ONNX Runtime's on OpenVINO (percentile-calibrated, the shipped baseline differed by 12 %).
-    ExportError listing every method's ratio when none is within the limit."""
+    When none is within the limit MinMax is kept, and the INT8 gate on the test cameras decides:
+    a small validation set (a retrain's few field cameras) makes the ratio too unsteady to
+    refuse a model on."""
     fp32_pred, _ = export.run_onnx(rel / FP32_FILE, val)
     fp32_rmse = _rmse(fp32_pred, val.pm25)
     tried = []
+    first = next(iter(export.CALIBRATIONS))
     for method in export.CALIBRATIONS:
         export.quantize_int8(rel / FP32_FILE, rel / INT8_FILE, arrays, rows, method)
         pred, _ = export.run_onnx(rel / INT8_FILE, val)
@@ -185,10 +188,10 @@ def quantize_checked(rel: Path, arrays: Arrays, rows: npt.NDArray[np.intp], val:
         if ratio <= 1.0 + MAX_INT8_RMSE_LOSS:
             log.info("INT8 calibration %s (validation RMSE vs FP32: %s)", method, ", ".join(tried))
             return method
-    raise ExportError(
-        f"INT8 RMSE exceeds {1 + MAX_INT8_RMSE_LOSS}× FP32 on validation cameras with every "
-        f"calibration method: {', '.join(tried)}"
-    )
+    log.warning("INT8: no calibration within %.2f× FP32 on validation cameras (%s); keeping %s",
+                1 + MAX_INT8_RMSE_LOSS, ", ".join(tried), first)  # fmt: skip
+    export.quantize_int8(rel / FP32_FILE, rel / INT8_FILE, arrays, rows, first)
+    return first
 
 
 def _rmse(pred: npt.NDArray[np.float64], truth: npt.NDArray[np.floating]) -> float:

@@ -10,7 +10,6 @@ import numpy.typing as npt
 import pytest
 
 from training import export, pipeline
-from training.errors import ExportError
 from training.pipeline import Outcome
 from training.release import FP32_FILE
 from training.tensors import Arrays
@@ -67,10 +66,14 @@ def test_minmax_is_kept_when_it_is_good_enough(fake: _Quantizer, tmp_path: Path)
     assert fake.tried == ["minmax"]
 
 
-def test_no_method_within_the_limit_names_every_ratio(fake: _Quantizer, tmp_path: Path) -> None:
+def test_no_method_within_the_limit_keeps_minmax_for_the_test_gate(
+    fake: _Quantizer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     fake.error_by_method.update(percentile=0.3, entropy=0.25)
-    with pytest.raises(ExportError, match=r"minmax 2\.000×, percentile 3\.000×, entropy 2\.500×"):
-        pipeline.quantize_checked(tmp_path, _arrays(), np.arange(4, dtype=np.intp), _arrays())
+    rows = np.arange(4, dtype=np.intp)
+    assert pipeline.quantize_checked(tmp_path, _arrays(), rows, _arrays()) == "minmax"
+    assert fake.tried == ["minmax", "percentile", "entropy", "minmax"]
+    assert "minmax 2.000×, percentile 3.000×, entropy 2.500×" in caplog.text
 
 
 def test_histogram_calibration_prints_nothing_to_stdout(
