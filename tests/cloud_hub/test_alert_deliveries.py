@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -26,34 +23,17 @@ from cloud_hub.series import StoredReading
 from cloud_hub.series.sqlite import SqliteSeriesStore
 from cloud_hub.settings import AlertSettings
 from tests.cloud_hub.hub_support import running_hub
+from tests.support.webhook import Hook as _Hook
+from tests.support.webhook import serve_hook
 
 NOW = 1_767_225_600.0
 NO_WAIT = functools.partial(post_webhook, sleep=lambda _s: None)
 
 
-class _Hook(BaseHTTPRequestHandler):
-    status: ClassVar[int] = 200
-    bodies: ClassVar[list[bytes]] = []
-
-    def do_POST(self) -> None:
-        self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-        self.send_response(self.status)
-        self.end_headers()
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def hook() -> Iterator[str]:
-    """A webhook receiver on a free port; set ``_Hook.status`` to make it fail or recover."""
-    server = HTTPServer(("127.0.0.1", 0), _Hook)
-    _Hook.status, _Hook.bodies = 500, []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
+    """A real webhook receiver answering 500 until a test sets ``_Hook.status = 200``."""
+    yield from serve_hook()
 
 
 def _smog(registry: Registry, series: SqliteSeriesStore, hook: str) -> None:

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import insert, text
 
 from cloud_hub.registry.db import make_engine, upgrade
 from cloud_hub.registry.models import Device
-from tests.support import postgres
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    url = postgres.create_database()
-    yield url
-    postgres.drop_database(url)
 
 
 def test_0007_keeps_stored_results_as_change_and_error_rows(empty_url: str) -> None:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -30,34 +28,17 @@ from tests.cloud_hub.hub_support import running_hub
 from tests.conftest import HUB_USER, WATCHER_USER
 from tests.support.mosquitto import MosquittoBroker
 from tests.support.mqtt import Watcher
+from tests.support.webhook import Hook as _Hook
+from tests.support.webhook import serve_hook
 
 NOW = 1_767_225_600.0
 NO_WAIT = functools.partial(post_webhook, sleep=lambda _s: None)
 
 
-class _Hook(BaseHTTPRequestHandler):
-    status: ClassVar[int] = 500
-    bodies: ClassVar[list[bytes]] = []
-
-    def do_POST(self) -> None:
-        self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-        self.send_response(self.status)
-        self.end_headers()
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def hook() -> Iterator[str]:
-    """A webhook receiver answering 500 until a test sets ``_Hook.status = 200``."""
-    server = HTTPServer(("127.0.0.1", 0), _Hook)
-    _Hook.status, _Hook.bodies = 500, []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
+    """A real webhook receiver answering 500 until a test sets ``_Hook.status = 200``."""
+    yield from serve_hook()
 
 
 def _drifted(registry: Registry, device_id: str, drifted: bool) -> None:

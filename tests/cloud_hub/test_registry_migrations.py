@@ -3,27 +3,12 @@ models' metadata and the database agree (``compare_metadata`` finds no differenc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from cloud_hub.registry.db import make_engine, upgrade
 from cloud_hub.registry.models import Base
-from tests.support import postgres
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    url = postgres.create_database()
-    yield url
-    postgres.drop_database(url)
 
 
 def test_upgrade_head_matches_models(empty_url: str) -> None:
