@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from training.errors import TrainingError
+from pm25.errors import Pm25Error
 from training.retrain import cli as retrain_cli
 from training.signing import cli as signing_cli
 
@@ -25,6 +25,7 @@ Trains and releases 2.5Vision Edge PM2.5 models.
   train           train on a dataset folder (saves model.pt in the work folder)
   export          ONNX FP32 + INT8, the same evaluation on both, manifest and report
   evaluate        evaluate a release folder (manifest + ONNX files) on a dataset folder
+  confounds       split a release's error into lighting, scene and sensor-noise parts
   pipeline        all steps: render → train → export/evaluate → (MLflow)
   baseline        regenerate the shipped models/ deterministically (training/configs/small.yaml)
   retrain         champion/challenger on field + sim data → signed release → canary rollout
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="evaluate a release folder on a dataset folder")
     e.add_argument("--release", type=Path, default=Path("models"))
     e.add_argument("--data", type=Path, required=True)
+    _add_confounds(sub)
     b = sub.add_parser("baseline", help="regenerate models/ (deterministic)")
     b.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     b.add_argument("--work", type=Path, default=Path("data/train/baseline"))
@@ -83,6 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _add_confounds(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    c = sub.add_parser("confounds", help="controlled renders: lighting vs scene vs noise error")
+    c.add_argument("--release", type=Path, default=Path("models"))
+    c.add_argument("--scenes", type=int, default=40, help="unseen simulated cameras")
+    c.add_argument("--lightings", type=int, default=6, help="day/hour/cloud draws per scene")
+    c.add_argument("--pm", type=_floats, help="PM2.5 levels, comma-separated (10,35,75,150,240)")
+    c.add_argument("--rh", type=float, default=0.5, help="relative humidity 0..1 of every frame")
+    c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--workers", type=int, default=2)
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from e
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -90,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return signing_cli.run(args)
     try:
         out = _dispatch(args)
-    except TrainingError as e:
+    except Pm25Error as e:  # TrainingError, and a release's ManifestError
         print(f"pm25-train: error: {e}", file=sys.stderr)
         return 1
     print(json.dumps(out, indent=2, default=str))
@@ -98,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> dict[str, object]:
-    from training import commands  # noqa: PLC0415 (torch loads only when a command runs)
+    from training import commands, confounds  # noqa: PLC0415 (torch loads only when a command runs)
 
     if args.command == "dataset" and args.kind == "synth":
         return commands.synth(args.config, args.out)
@@ -114,6 +134,10 @@ def _dispatch(args: argparse.Namespace) -> dict[str, object]:
         return commands.pipeline(args.config, args.work, args.data, args.mlflow, args.tracking_uri)
     if args.command == "evaluate":
         return commands.evaluate_release(args.release, args.data)
+    if args.command == "confounds":
+        pm = args.pm or confounds.DEFAULT_PM
+        grid = confounds.Grid(args.seed, args.scenes, pm, args.lightings, args.rh)
+        return confounds.run(args.release, grid, args.workers)
     if args.command in retrain_cli.COMMANDS:
         return retrain_cli.run(args)
     return commands.baseline(args.config, args.work, args.out)

@@ -56,7 +56,7 @@ def draw_pm25(rng: np.random.Generator, pm_max: float) -> float:
     return float(rng.uniform(0.0, pm_max))
 
 
-def _conditions(rng: np.random.Generator, cfg: SynthConfig) -> Conditions:
+def draw_conditions(rng: np.random.Generator, cfg: SynthConfig) -> Conditions:
     day = int(rng.integers(0, 365))
     hour = float(rng.uniform(7.0, 17.5))
     when = _YEAR + timedelta(days=day, hours=hour)
@@ -82,7 +82,7 @@ def render_camera(args: tuple[SynthConfig, int, Path]) -> int:
     for k in range(cfg.frames_per_camera):
         rng = np.random.default_rng([cfg.seed, index, k])
         for _ in range(_MAX_REDRAWS):
-            cond = _conditions(rng, cfg)
+            cond = draw_conditions(rng, cfg)
             frame = render_with_truth(scene, cond, rng)
             name = frame_name(cond.when.replace(tzinfo=UTC))
             if frame.sun_elevation_deg >= cfg.min_sun_elevation_deg and name not in used:
