@@ -54,6 +54,14 @@ class ModelConfig(_Section):
         0.0, ge=0.0, description="0: estimate = log-normal median; > 0: mean with s² capped."
     )
     log_offset: float = Field(1.0, gt=0.0, description="c in log(PM2.5 + c), µg/m³.")
+    hygroscopic_gamma: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="γ of the hygroscopic growth f(RH) = (1 − RH)^−γ taken out of the estimate "
+        "when humidity is known (the image shows wet extinction, the monitor dry mass); "
+        "0: off, the network learns humidity from the input alone.",
+    )
     profile_rows: int = Field(
         0,
         ge=0,

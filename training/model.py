@@ -18,8 +18,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from pm25.physics import DEFAULT_PARAMS
 from pm25.preprocess import DEFAULT_MEAN, DEFAULT_STD
 from training.config import ModelConfig
+
+RH_CAP = DEFAULT_PARAMS.rh_cap  # f(RH) diverges at 1; above ~95 % droplets activate (fog)
 
 
 class HazeNet(nn.Module):
@@ -58,6 +61,7 @@ class HazeNet(nn.Module):
         self.out = nn.Linear(cfg.hidden, 2)
         self.log_offset = cfg.log_offset
         self.mean_cap_s2 = cfg.mean_cap_s2
+        self.hygroscopic_gamma = cfg.hygroscopic_gamma
 
     def forward(self, image: Tensor, features: Tensor, humidity: Tensor) -> Tensor:
         x = torch.flatten(self.pool(self.backbone(image)), 1)
@@ -70,6 +74,11 @@ class HazeNet(nn.Module):
         z = self.head(torch.cat(parts, dim=1))
         mu_logvar = self.out(z)
         mu, logvar = mu_logvar[:, :1], mu_logvar[:, 1:]
+        if self.hygroscopic_gamma > 0.0:
+            # The image shows wet extinction ∝ f(RH)·PM2.5; the reference monitor weighs dry mass.
+            # Dividing by the known growth law leaves the network only the residual to learn
+            # (it still sees RH). Unknown humidity: h = 0, f = 1, the head learns the average.
+            mu = mu + self.hygroscopic_gamma * torch.log(1.0 - torch.clamp(h, max=RH_CAP))
         return torch.cat([mu, logvar + torch.log(self.var_scale)], dim=1)
 
 

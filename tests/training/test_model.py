@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from pm25.preprocess import DEFAULT_MEAN, DEFAULT_STD
@@ -34,6 +35,26 @@ def test_humidity_missing_values_are_equivalent() -> None:
     torch.testing.assert_close(outs[0], outs[1])
     torch.testing.assert_close(outs[0], outs[2])
     assert not torch.allclose(outs[0], net(img, f, torch.tensor([[0.5]])))
+
+
+def test_hygroscopic_prior_divides_out_the_growth_law_only_when_humidity_is_known() -> None:
+    net = HazeNet(ModelConfig(channels=(4, 8), hidden=8, hygroscopic_gamma=0.4), 3).eval()
+    torch.nn.init.zeros_(net.out.weight)  # the head's answer no longer depends on its inputs
+    torch.nn.init.constant_(net.out.bias, 3.0)
+    img, f = torch.randn(1, 3, 32, 32), torch.randn(1, 3)
+
+    @torch.no_grad()
+    def mu(rh: float) -> float:
+        return float(net(img, f, torch.tensor([[rh]]))[0, 0])
+
+    assert mu(0.0) == mu(-1.0) == mu(float("nan")) == 3.0  # f(0) = 1, and unknown means no term
+    assert mu(0.8) == pytest.approx(3.0 - 0.4 * -math.log(0.2), abs=1e-6)  # log PM − log f(RH)
+    assert mu(0.99) == pytest.approx(mu(0.95), abs=1e-6)  # capped where droplets activate
+    off = HazeNet(ModelConfig(channels=(4, 8), hidden=8), 3).eval()
+    torch.nn.init.zeros_(off.out.weight)
+    torch.nn.init.constant_(off.out.bias, 3.0)
+    with torch.no_grad():
+        assert float(off(img, f, torch.tensor([[0.8]]))[0, 0]) == 3.0
 
 
 def test_export_wrapper_gives_log_normal_moments() -> None:
