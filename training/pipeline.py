@@ -37,6 +37,7 @@ from training.train import TrainResult, train
 log = logging.getLogger(__name__)
 MAX_INT8_RMSE_LOSS = 0.05
 CALIBRATION_FRAMES = 5
+F64 = npt.NDArray[np.float64]
 
 
 @dataclass
@@ -109,9 +110,7 @@ def export_release(
     for role, name in (("fp32", FP32_FILE), ("int8", INT8_FILE)):
         pred, sd = export.run_onnx(rel / name, test)
         evals[role] = metrics.evaluate(pred, sd, test.pm25.astype(np.float64))
-        evals[role]["calibration"] = metrics.per_camera_calibration(
-            pred, test.pm25.astype(np.float64), test.camera, test.time_s, CALIBRATION_FRAMES
-        )
+        evals[role].update(_calibrations(pred, sd, test))
         evals[role]["latency_ms"] = export.latency_ms(rel / name, test)
         if role == "fp32":
             report.plot(
@@ -131,6 +130,7 @@ def export_release(
     goal = test.take(low_pm)
     p, s = export.run_onnx(rel / FP32_FILE, goal)
     evals["fp32_0_250"] = metrics.evaluate(p, s, goal.pm25.astype(np.float64))
+    evals["fp32_0_250"].update(_calibrations(p, s, goal))
     depths = scene_depth.camera_depths(dataset or work / "dataset")
     evals["fp32_0_250_by_depth"] = scene_depth.by_depth(
         p, s, goal.pm25.astype(np.float64), goal.camera, depths
@@ -194,6 +194,16 @@ def quantize_checked(rel: Path, arrays: Arrays, rows: npt.NDArray[np.intp], val:
     return first
 
 
+def _calibrations(pred: F64, sd: F64, data: Arrays) -> dict[str, dict[str, float]]:
+    """Per-camera linear and multiplicative (log-offset) corrections on each camera's first
+    frames, evaluated on the rest."""
+    truth, cam, t, k = data.pm25.astype(np.float64), data.camera, data.time_s, CALIBRATION_FRAMES
+    return {
+        "calibration": metrics.per_camera_calibration(pred, truth, cam, t, k),
+        "calibration_log": metrics.per_camera_calibration(pred, truth, cam, t, k, sd=sd),
+    }
+
+
 def _rmse(pred: npt.NDArray[np.float64], truth: npt.NDArray[np.floating]) -> float:
     return float(np.sqrt(np.mean((pred - truth.astype(np.float64)) ** 2)))
 
@@ -206,7 +216,10 @@ def summary(evals: dict[str, Any], facts: dict[str, float]) -> dict[str, float]:
             out[f"{role}_{k}"] = v
     for role in ("fp32", "int8"):
         out[f"{role}_latency_ms"] = evals[role]["latency_ms"]["median"]
+    for role in ("fp32", "int8", "fp32_0_250"):
         out[f"{role}_calibrated_rmse"] = evals[role]["calibration"].get("rmse_after", float("nan"))
+        log_cal = evals[role]["calibration_log"]
+        out[f"{role}_calibrated_log_rmse"] = log_cal.get("rmse_after", float("nan"))
     return out
 
 
@@ -239,13 +252,11 @@ def _report_text(
         parts.append(
             report.metrics_table("FP32, training cameras, later times", evals["fp32_later_time"])
         )
+    for role, name in (("fp32", "FP32"), ("int8", "INT8"), ("fp32_0_250", "FP32, PM2.5 ≤ 250,")):
+        for key, kind in (("calibration", "linear"), ("calibration_log", "log-offset")):
+            title = f"{name} per-camera {kind} calibration (first {CALIBRATION_FRAMES} frames)"
+            parts.append(report.dict_table(title, evals[role][key]))
     for role in ("fp32", "int8"):
-        parts.append(
-            report.dict_table(
-                f"{role.upper()} per-camera linear calibration (first {CALIBRATION_FRAMES} frames)",
-                evals[role]["calibration"],
-            )
-        )
         parts.append(
             report.dict_table(f"{role.upper()} latency, 1 thread (ms)", evals[role]["latency_ms"])
         )

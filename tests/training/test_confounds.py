@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from training import cli
+from training.card import confounds_table
 from training.confounds import Grid, decompose
 from training.errors import TrainingError
 
@@ -81,3 +83,13 @@ def test_cli_decomposes_the_shipped_release(capsys: pytest.CaptureFixture[str]) 
 def test_cli_names_a_missing_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["confounds", "--release", str(tmp_path), "--scenes", "2"]) == 1
     assert "manifest.json: cannot read manifest" in capsys.readouterr().err
+
+
+def test_model_card_table_shows_every_level_of_the_decomposition() -> None:
+    grid = Grid(scenes=3, lightings=2, pm_levels=(20.0, 150.0))
+    rng = np.random.default_rng(1)
+    pred = _synthetic_pred(grid, rng.normal(0, 0.2, 3), rng.normal(0, 0.05, (3, 2)), 0.01)
+    table = confounds_table({"grid": asdict(grid), "fp32": decompose(pred, grid)})
+    assert "3 unseen scenes × 2 lightings, RH 0.5" in table
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "PM2.5" not in line]
+    assert [r.split(" | ")[0] for r in rows] == ["| 20", "| 150"]

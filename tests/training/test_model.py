@@ -9,7 +9,7 @@ import torch
 from pm25.preprocess import DEFAULT_MEAN, DEFAULT_STD
 from tests.training.conftest import tiny_config
 from training.config import ModelConfig, TrainConfig
-from training.metrics import Z80, evaluate, fit_linear, per_camera_calibration
+from training.metrics import Z80, evaluate, fit_linear, log_offset, per_camera_calibration
 from training.model import (
     ExportWrapper,
     HazeNet,
@@ -115,6 +115,18 @@ def test_per_camera_calibration_fixes_a_linear_camera_error() -> None:
     out = per_camera_calibration(pred, truth, cam, t, k=4)
     assert out["rmse_before"] > 20 and out["rmse_after"] < 1e-6
     assert fit_linear(np.array([3.0, 3.0]), np.array([4.0, 6.0])) == (1.0, 2.0)
+
+
+def test_log_offset_calibration_removes_a_multiplicative_camera_bias_from_one_frame() -> None:
+    truth = np.tile(np.linspace(20, 200, 10), 2)
+    pred = np.expm1(np.log1p(truth) + np.repeat([0.3, -0.2], 10))  # +35 % and −18 % cameras
+    sd = 0.05 * (pred + 1.0)  # the model is sure of itself: the prior barely shrinks the fit
+    cam = np.array(["a"] * 10 + ["b"] * 10)
+    t = np.tile(np.arange(10), 2).astype(np.int64)
+    out = per_camera_calibration(pred, truth, cam, t, k=1, sd=sd)
+    assert out["rmse_before"] > 20 and out["rmse_after"] < 0.1 * out["rmse_before"]
+    # an unsure model (sd ≈ the level) gets only part of the way from one frame: the prior holds
+    assert -0.05 < log_offset(pred[:1], pred[:1] + 1.0, truth[:1]) < -0.005
 
 
 def _normalised(raw: torch.Tensor) -> torch.Tensor:
