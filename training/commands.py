@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from pm25.drift_bins import REFERENCE_FILE
-from pm25.manifest import Role, load_manifest
+from pm25.manifest import load_manifest
 from pm25.preprocess import DEFAULT_SPEC
-from training import confounds, export, metrics
+from training import confounds, metrics
 from training.card import write_model_card
 from training.config import load_config
 from training.loader import load_dataset
 from training.pipeline import dataset_arrays, export_release, load_model, run_pipeline, save_model
-from training.release import FP32_FILE, INT8_FILE
+from training.release import FP32_FILE, INT8_FILE, run_both
 from training.retrain.warm import WEIGHTS
 from training.splits import make_splits
 from training.synth import render_dataset
@@ -100,10 +100,7 @@ def evaluate_release(release: Path, data: Path) -> dict[str, object]:
     samples, join = load_dataset(data)
     arrays = build_arrays(samples, manifest.preprocessing, join)
     out: dict[str, object] = {"frames": len(arrays)}
-    roles: tuple[tuple[Role, str], ...] = (("fp32", FP32_FILE), ("int8", INT8_FILE))
-    for role, name in roles:
-        manifest.verify_artifact(role, release / name)
-        pred, sd = export.run_onnx(release / name, arrays)
+    for role, pred, sd in run_both(release, manifest, arrays):
         out[role] = metrics.evaluate(pred, sd, arrays.pm25.astype(np.float64))
     return out
 

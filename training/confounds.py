@@ -26,15 +26,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pm25.manifest import Role, load_manifest
+from pm25.manifest import load_manifest
 from pm25.preprocess import PreprocessSpec, preprocess
 from pm25.scene import Conditions, make_scene, render_with_truth
 from pm25.sim.lighting import solar_elevation_deg
-from training import export
 from training.config import SynthConfig
 from training.errors import TrainingError
 from training.pool import process_pool, usable_workers
-from training.release import FP32_FILE, INT8_FILE
+from training.release import run_both
 from training.synth import draw_conditions
 from training.tensors import Arrays
 
@@ -160,9 +159,6 @@ def run(release: Path, grid: Grid, workers: int = 2) -> dict[str, object]:
     manifest = load_manifest(release / "manifest.json")
     data = render_grid(grid, manifest.preprocessing, workers)
     out: dict[str, object] = {"grid": asdict(grid)}
-    roles: tuple[tuple[Role, str], ...] = (("fp32", FP32_FILE), ("int8", INT8_FILE))
-    for role, name in roles:
-        manifest.verify_artifact(role, release / name)
-        pred, _ = export.run_onnx(release / name, data)
+    for role, pred, _ in run_both(release, manifest, data):
         out[role] = decompose(pred, grid)
     return out

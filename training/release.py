@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,6 +19,7 @@ from pm25.manifest import (
     ModelManifest,
     OutputKind,
     OutputSpec,
+    Role,
     RuntimeRequirements,
     TrainingMetrics,
     encode_f32,
@@ -26,7 +27,7 @@ from pm25.manifest import (
 )
 from pm25.preprocess import PreprocessSpec
 from training.config import ExportConfig
-from training.export import OUTPUT_NAME, feeds, session
+from training.export import OUTPUT_NAME, feeds, run_onnx, session
 from training.tensors import Arrays
 
 FP32_FILE: Final = "model-fp32.onnx"
@@ -130,3 +131,15 @@ def build_manifest(
 
 def _finite(d: dict[str, float]) -> dict[str, float]:
     return {k: round(float(v), 5) for k, v in d.items() if np.isfinite(v)}
+
+
+def run_both(
+    folder: Path, manifest: ModelManifest, data: Arrays
+) -> Iterator[tuple[Role, npt.NDArray[np.float64], npt.NDArray[np.float64]]]:
+    """(role, estimate, sd) of each artifact of a release folder on `data`, each checked against
+    the manifest's sha256 before it runs."""
+    roles: tuple[tuple[Role, str], ...] = (("fp32", FP32_FILE), ("int8", INT8_FILE))
+    for role, name in roles:
+        manifest.verify_artifact(role, folder / name)
+        estimate, sd = run_onnx(folder / name, data)
+        yield role, estimate, sd
