@@ -63,7 +63,8 @@ remaining frames: linear (a·x + b) RMSE {cal_before:.1f} → {cal_after:.1f} µ
 (R² {r2_before:.3f} → {r2_after:.3f}); multiplicative (an offset in log space, weighted by the
 model's own variance and shrunk towards 0) RMSE {cal_before:.1f} → {log_after:.1f} µg/m³
 (R² {log_r2:.3f}). On the goal range (PM2.5 ≤ 250): RMSE {goal_before:.1f} → {goal_lin:.1f}
-(linear, R² {goal_lin_r2:.3f}) or {goal_log:.1f} (multiplicative, R² {goal_log_r2:.3f}). The
+(linear, R² {goal_lin_r2:.3f}) or {goal_log:.1f} (multiplicative, R² {goal_log_r2:.3f}, AQI-category
+accuracy {goal_log_aqi:.3f}). The
 multiplicative one matches how the error behaves (below) and cannot blow up when a camera's few
 labelled frames are all at low PM.
 {confounds}
@@ -233,6 +234,7 @@ def write_model_card(
             goal_lin_r2=goal_lin.get("r2_after", nan),
             goal_log=goal_log.get("rmse_after", nan),
             goal_log_r2=goal_log.get("r2_after", nan),
+            goal_log_aqi=goal_log.get("aqi_accuracy_after", nan),
             log_r2=log_cal.get("r2_after", float("nan")),
             humidity=_humidity_text(cfg.model.hygroscopic_gamma),
             confounds=confounds_table(parts) if parts else "",

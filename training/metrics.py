@@ -114,12 +114,13 @@ def per_camera_calibration(
             after.append(np.maximum(a * pred[rest] + b, 0.0))
         else:
             offset = log_offset(pred[fit], sd[fit], truth[fit])
-            after.append(np.expm1(np.log1p(pred[rest]) + offset))
+            after.append(np.maximum(np.expm1(np.log1p(pred[rest]) + offset), 0.0))
         targets.append(truth[rest])
     if not targets:
         return {"cameras": 0.0, "cameras_skipped": float(skipped)}
     t = np.concatenate(targets)
-    raw, cal = errors(np.concatenate(before), t), errors(np.concatenate(after), t)
+    corrected = np.concatenate(after)
+    raw, cal = errors(np.concatenate(before), t), errors(corrected, t)
     return {
         "cameras": float(len(targets)),
         "cameras_skipped": float(skipped),
@@ -129,4 +130,5 @@ def per_camera_calibration(
         "r2_before": raw["r2"],
         "r2_after": cal["r2"],
         "mae_after": cal["mae"],
+        "aqi_accuracy_after": aqi_accuracy(corrected, t),
     }

@@ -125,6 +125,7 @@ def test_log_offset_calibration_removes_a_multiplicative_camera_bias_from_one_fr
     t = np.tile(np.arange(10), 2).astype(np.int64)
     out = per_camera_calibration(pred, truth, cam, t, k=1, sd=sd)
     assert out["rmse_before"] > 20 and out["rmse_after"] < 0.1 * out["rmse_before"]
+    assert out["aqi_accuracy_after"] >= 0.9
     # an unsure model (sd ≈ the level) gets only part of the way from one frame: the prior holds
     assert -0.05 < log_offset(pred[:1], pred[:1] + 1.0, truth[:1]) < -0.005
 
