@@ -37,6 +37,7 @@ from training.release import run_both
 from training.synth import draw_conditions
 from training.tensors import Arrays
 
+F32 = npt.NDArray[np.float32]
 F64 = npt.NDArray[np.float64]
 DEFAULT_PM = (10.0, 35.0, 75.0, 150.0, 240.0)
 _SEED_BASE = 7_000_003  # scene seeds far from the training (seed·100_003 + i) cameras
@@ -81,7 +82,7 @@ def _jpeg_round_trip(image: npt.NDArray[np.uint8], quality: int) -> npt.NDArray[
     return np.asarray(decoded, np.uint8)
 
 
-def _render_scene(args: tuple[Grid, int, PreprocessSpec]) -> tuple[F64, F64]:
+def _render_scene(args: tuple[Grid, int, PreprocessSpec]) -> tuple[F32, F32]:
     """Model inputs of one scene: (P·(L+1), 3, H, W) images and (P·(L+1), F) features, ordered
     by PM level, then lighting (the last one is lighting 0 with another noise seed)."""
     grid, s, spec = args
@@ -99,7 +100,7 @@ def _render_scene(args: tuple[Grid, int, PreprocessSpec]) -> tuple[F64, F64]:
             model_input = preprocess(_jpeg_round_trip(frame.image, synth.jpeg_quality), None, spec)
             images.append(model_input.image[0])
             feats.append(model_input.features)
-    return np.stack(images).astype(np.float64), np.stack(feats).astype(np.float64)
+    return np.stack(images).astype(np.float32), np.stack(feats).astype(np.float32)
 
 
 def render_grid(grid: Grid, spec: PreprocessSpec, workers: int = 2) -> Arrays:

@@ -10,7 +10,8 @@ Only Conv, ReLU, pooling and Linear carry weights (all quantize well; no hard-sw
 squeeze-excitation).
 
 Humidity is one input in 0..1; any value outside 0..1 or NaN means "no sensor" and switches on a
-missing indicator, so one model serves cameras with and without humidity.
+missing indicator, so one model serves cameras with and without humidity. With
+`hygroscopic_gamma` > 0 a known humidity also divides the growth law f(RH) out of the estimate.
 """
 
 from __future__ import annotations
