@@ -135,8 +135,13 @@ def _dispatch(args: argparse.Namespace) -> dict[str, object]:
     if args.command == "evaluate":
         return commands.evaluate_release(args.release, args.data)
     if args.command == "confounds":
-        pm = args.pm or confounds.DEFAULT_PM
-        grid = confounds.Grid(args.seed, args.scenes, pm, args.lightings, args.rh)
+        grid = confounds.Grid(
+            seed=args.seed,
+            scenes=args.scenes,
+            pm_levels=args.pm or confounds.DEFAULT_PM,
+            lightings=args.lightings,
+            rh=args.rh,
+        )
         return confounds.run(args.release, grid, args.workers)
     if args.command in retrain_cli.COMMANDS:
         return retrain_cli.run(args)

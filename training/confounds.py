@@ -32,7 +32,7 @@ from pm25.scene import Conditions, make_scene, render_with_truth
 from pm25.sim.lighting import solar_elevation_deg
 from training.config import SynthConfig
 from training.errors import TrainingError
-from training.pool import process_pool, usable_workers
+from training.pool import map_jobs
 from training.release import run_both
 from training.synth import draw_conditions
 from training.tensors import Arrays
@@ -106,11 +106,7 @@ def _render_scene(args: tuple[Grid, int, PreprocessSpec]) -> tuple[F32, F32]:
 def render_grid(grid: Grid, spec: PreprocessSpec, workers: int = 2) -> Arrays:
     """The grid's model inputs (humidity known, camera = scene index, time_s = row in scene)."""
     jobs = [(grid, s, spec) for s in range(grid.scenes)]
-    if usable_workers(workers) > 1:
-        with process_pool(workers) as pool:
-            parts = list(pool.map(_render_scene, jobs))
-    else:
-        parts = [_render_scene(j) for j in jobs]
+    parts = map_jobs(_render_scene, jobs, workers)
     per_scene = len(grid.pm_levels) * (grid.lightings + 1)
     pm = np.repeat(np.asarray(grid.pm_levels, np.float32), grid.lightings + 1)
     return Arrays(

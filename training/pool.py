@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def usable_workers(workers: int) -> int:
@@ -26,3 +31,12 @@ def usable_workers(workers: int) -> int:
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` spawned processes (use as a context manager)."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def map_jobs(fn: Callable[[T], R], jobs: Sequence[T], workers: int, chunksize: int = 1) -> list[R]:
+    """`fn` over `jobs` in order: in a spawned pool when more than one worker is usable,
+    in this process otherwise."""
+    if usable_workers(workers) <= 1:
+        return [fn(j) for j in jobs]
+    with process_pool(workers) as pool:
+        return list(pool.map(fn, jobs, chunksize=chunksize))

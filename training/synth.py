@@ -22,7 +22,7 @@ import numpy as np
 from pm25.scene import CameraEffects, Conditions, make_scene, render_with_truth
 from training.config import SynthConfig
 from training.dataset_format import FRAMES_DIR, REFERENCE_CSV, frame_name
-from training.pool import process_pool, usable_workers
+from training.pool import map_jobs
 
 TRUTH_COLUMNS: Final = (
     "beta_per_m",
@@ -116,9 +116,5 @@ def render_dataset(cfg: SynthConfig, root: Path) -> SynthSummary:
     """Render `cfg.cameras` cameras into `root` (in up to `cfg.workers` processes)."""
     root.mkdir(parents=True, exist_ok=True)
     jobs = [(cfg, i, root) for i in range(cfg.cameras)]
-    if usable_workers(cfg.workers) == 1:
-        counts = [render_camera(j) for j in jobs]
-    else:
-        with process_pool(cfg.workers) as pool:
-            counts = list(pool.map(render_camera, jobs))
+    counts = map_jobs(render_camera, jobs, cfg.workers)
     return SynthSummary(root=root, cameras=cfg.cameras, frames=sum(counts))

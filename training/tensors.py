@@ -20,7 +20,7 @@ from pm25.errors import PreprocessError
 from pm25.preprocess import ModelInput, PreprocessSpec, Roi, preprocess
 from training.errors import DatasetError
 from training.loader import JoinReport, Sample
-from training.pool import process_pool, usable_workers
+from training.pool import map_jobs
 
 F32 = npt.NDArray[np.float32]
 
@@ -90,11 +90,8 @@ def build_arrays(
 ) -> Arrays:
     """Preprocess every sample's frame; unreadable frames raise (strict) or are counted."""
     jobs = [(s.path, spec) for s in samples]
-    if usable_workers(workers) > 1 and len(jobs) > 64:
-        with process_pool(workers) as pool:
-            results = list(pool.map(_one, jobs, chunksize=32))
-    else:
-        results = [_one(j) for j in jobs]
+    # Small datasets are not worth the workers' interpreter start.
+    results = map_jobs(_one, jobs, workers if len(jobs) > 64 else 1, chunksize=32)
     keep: list[tuple[Sample, ModelInput]] = []
     for s, r in zip(samples, results, strict=True):
         if isinstance(r, str):
