@@ -93,3 +93,10 @@ def test_model_card_table_shows_every_level_of_the_decomposition() -> None:
     assert "3 unseen scenes × 2 lightings, RH 0.5" in table
     rows = [line for line in table.splitlines() if line.startswith("| ") and "PM2.5" not in line]
     assert [r.split(" | ")[0] for r in rows] == ["| 20", "| 150"]
+
+
+def test_cli_refuses_pm_levels_that_are_not_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["confounds", "--pm", "5,x"])
+    assert exit_.value.code == 2
+    assert "not a comma-separated list of numbers: '5,x'" in capsys.readouterr().err
